@@ -1,0 +1,292 @@
+/*
+ * toolgate — check a tool call against the end user's connected-account status.
+ *
+ * A gate maps a tool name to a connection (tool rules), looks up the status of
+ * (connection, identifier) in an in-process cache and returns a verdict. Only a
+ * cache miss asks the provider (the authorization service behind a plugin).
+ *
+ * Conventions (see docs/errors.md and docs/threading.md):
+ * - Functions returning int return TG_OK (0) or a negative tg_err code. The
+ *   detail of the last failure on the calling thread is tg_error_message().
+ * - A blocked call is a verdict, not an error: tg_gate_check() returns TG_OK for
+ *   ALLOW, NEEDS_AUTHORIZATION, UNAVAILABLE and DENY alike.
+ * - Ownership is stated on every declaration: "caller frees" (with the type's
+ *   _free), "borrowed" (valid until the stated event) or "caller buffer"
+ *   (buf, len, *needed; TG_EBUFS when len is too small).
+ */
+#ifndef TOOLGATE_TOOLGATE_H
+#define TOOLGATE_TOOLGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TG_VERSION_MAJOR 0
+#define TG_VERSION_MINOR 1
+#define TG_VERSION_PATCH 0
+#define TG_VERSION_STRING "0.1.0"
+
+/* TG_API marks the exported symbols; everything else is hidden. Define
+ * TG_STATIC when linking the static library on a platform that cares. */
+#if defined(TG_STATIC)
+#define TG_API
+#elif defined(__GNUC__) || defined(__clang__)
+#define TG_API __attribute__((visibility("default")))
+#else
+#define TG_API
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TG_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define TG_WARN_UNUSED
+#endif
+
+/* Error codes. Append only: a code is never renumbered or reused. */
+typedef enum tg_err {
+    TG_OK = 0,
+    TG_EINVAL = -1,    /* an argument or input broke a rule (DESIGN §9) */
+    TG_ENOMEM = -2,    /* out of memory */
+    TG_ECONFIG = -3,   /* the configuration is invalid */
+    TG_EPROVIDER = -4, /* the provider failed (5xx, 429, bad answer, refused) */
+    TG_ETIMEOUT = -5,  /* the provider did not answer in time */
+    TG_EBUFS = -6,     /* the caller's buffer is too small; see *needed */
+    TG_EIO = -7,       /* a file could not be read */
+    TG_ENOTSUP = -8,   /* the operation is not supported (e.g. by a provider) */
+    TG_EPLUGIN = -9    /* a provider plugin could not be loaded or is incompatible */
+} tg_err;
+
+/* The verdict of a check. */
+typedef enum tg_verdict {
+    TG_VERDICT_ALLOW = 0,               /* the tool may run */
+    TG_VERDICT_NEEDS_AUTHORIZATION = 1, /* blocked; the decision carries the link */
+    TG_VERDICT_UNAVAILABLE = 2,         /* the provider could not answer; policy closed */
+    TG_VERDICT_DENY = 3                 /* the configuration forbids the call */
+} tg_verdict;
+
+/* Connected-account status. Values 0–5 equal Scalekit's wire numbers. */
+typedef enum tg_status {
+    TG_STATUS_UNKNOWN = 0,
+    TG_STATUS_ACTIVE = 1,
+    TG_STATUS_EXPIRED = 2,
+    TG_STATUS_PENDING = 3,
+    TG_STATUS_PENDING_VERIFICATION = 4,
+    TG_STATUS_REVOKED = 5,
+    TG_STATUS_NOT_FOUND = 6
+} tg_status;
+
+/* Where a decision's status came from. */
+typedef enum tg_source {
+    TG_SOURCE_NONE = 0,     /* no status was needed (unmapped tool, bad policy path) */
+    TG_SOURCE_CACHE = 1,    /* a cached entry */
+    TG_SOURCE_PROVIDER = 2  /* the provider, during this check */
+} tg_source;
+
+/* Input limits (DESIGN §9), in bytes. */
+#define TG_IDENTIFIER_MAX 512
+#define TG_CONNECTION_MAX 64
+#define TG_TOOL_MAX 128
+/* Longest authorization link a provider may hand out, without the NUL. */
+#define TG_LINK_MAX 2048
+
+typedef struct tg_gate tg_gate;
+typedef struct tg_decision tg_decision;
+struct tg_provider;
+
+/* ---- gates ------------------------------------------------------------ */
+
+/**
+ * Create a gate from a JSON configuration file (DESIGN §7). Relative paths in
+ * the configuration are relative to the file's directory.
+ * @param out          receives the gate; caller frees with tg_gate_free(). Set to
+ *                     NULL on failure.
+ * @param config_path  path of the file.
+ * @return TG_OK; TG_EINVAL (NULL argument), TG_EIO (unreadable file),
+ *         TG_ECONFIG (invalid configuration, unknown key, wrong type),
+ *         TG_EPLUGIN (provider could not be loaded), TG_ENOMEM.
+ * Thread safety: may be called from any thread.
+ */
+TG_API TG_WARN_UNUSED int tg_gate_new_from_file(tg_gate **out, const char *config_path);
+
+/**
+ * Create a gate from a JSON configuration held in memory.
+ * @param config_json  NUL-terminated JSON text; "{}" gives every default.
+ * @param base_dir     directory that relative paths are resolved against;
+ *                     NULL means the current directory.
+ * Ownership and errors as tg_gate_new_from_file(). Thread safety: any thread.
+ */
+TG_API TG_WARN_UNUSED int tg_gate_new_from_json(tg_gate **out, const char *config_json,
+                                                const char *base_dir);
+
+/**
+ * Create a gate whose provider is given in process instead of by
+ * "provider.type" (which is then ignored). The "provider" object of the
+ * configuration, minus "type", is handed to provider->create with @p arg.
+ * @param provider  borrowed; must stay valid until the gate is freed.
+ * @param arg       passed unchanged to provider->create (may be NULL).
+ * Ownership and errors as tg_gate_new_from_file(). Thread safety: any thread.
+ */
+TG_API TG_WARN_UNUSED int tg_gate_new_with_provider(tg_gate **out, const char *config_json,
+                                                    const char *base_dir,
+                                                    const struct tg_provider *provider,
+                                                    void *arg);
+
+/**
+ * Free a gate and everything it owns. NULL is a no-op. No other call on this
+ * gate may be running or follow. Thread safety: one thread, once.
+ */
+TG_API void tg_gate_free(tg_gate *gate);
+
+/**
+ * Check whether @p tool may run for the end user @p identifier, and fill @p d.
+ * The tool is mapped to a connection by the tool rules; the status of
+ * (connection, identifier) comes from the cache, or from the provider on a miss
+ * (one provider request per key however many threads miss at once).
+ * A cache hit allocates nothing and takes no lock a writer holds.
+ * @param d  caller's decision (tg_decision_new()), overwritten; reuse it.
+ * @return TG_OK for every verdict; TG_EINVAL for a NULL argument or a tool or
+ *         identifier that breaks DESIGN §9 (d is then left unspecified);
+ *         TG_ENOMEM.
+ * Thread safety: any number of threads may check one gate at once.
+ */
+TG_API TG_WARN_UNUSED int tg_gate_check(tg_gate *gate, const char *tool, const char *identifier,
+                                        tg_decision *d);
+
+/**
+ * Like tg_gate_check(), but names the connection directly instead of a tool.
+ * The decision's tool is NULL. Thread safety: as tg_gate_check().
+ */
+TG_API TG_WARN_UNUSED int tg_gate_check_connection(tg_gate *gate, const char *connection,
+                                                   const char *identifier, tg_decision *d);
+
+/**
+ * Get an authorization link for (connection, identifier) whatever its status:
+ * the cached link while it is valid, else a new one from the provider.
+ * @param buf, len, needed  caller buffer for the NUL-terminated link; *needed
+ *                          (if not NULL) receives the size required, NUL included.
+ * @param expires_at_ms     if not NULL, receives the link's expiry in Unix ms
+ *                          (0 when the provider gave none).
+ * @return TG_OK; TG_EINVAL; TG_EBUFS; TG_EPROVIDER or TG_ETIMEOUT (provider
+ *         failed); TG_ENOTSUP (the provider has no links); TG_ENOMEM.
+ * Thread safety: any thread.
+ */
+TG_API TG_WARN_UNUSED int tg_gate_link(tg_gate *gate, const char *connection,
+                                       const char *identifier, char *buf, size_t len,
+                                       size_t *needed, int64_t *expires_at_ms);
+
+/**
+ * Drop cached entries so the next check asks the provider.
+ * connection and identifier given: that entry; identifier NULL: every entry of
+ * the connection; both NULL: every entry.
+ * @return TG_OK (also when nothing was cached); TG_EINVAL for an invalid name
+ *         or an identifier without a connection.
+ * Thread safety: any thread, concurrently with checks.
+ */
+TG_API int tg_gate_invalidate(tg_gate *gate, const char *connection, const char *identifier);
+
+/* Returns the current time in monotonic milliseconds (any fixed origin). */
+typedef int64_t (*tg_clock_fn)(void *ctx);
+
+/**
+ * Replace the gate's clock for TTLs and link expiry (tests move time with it).
+ * NULL restores the default (CLOCK_MONOTONIC_COARSE). Must be called before
+ * the gate is shared with other threads. The wall clock used to print
+ * link_expires_at is unaffected.
+ */
+TG_API void tg_gate_set_clock(tg_gate *gate, tg_clock_fn fn, void *ctx);
+
+#define TG_STATS_VERSION 1
+/* Counters since the gate was created. Fill .version before the call. */
+typedef struct tg_stats {
+    uint32_t version;          /* TG_STATS_VERSION */
+    uint64_t hits;             /* checks answered from a fresh cache entry */
+    uint64_t misses;           /* checks that needed the provider's answer */
+    uint64_t provider_calls;   /* status and link requests sent to the provider */
+    uint64_t provider_errors;  /* of those, the ones that failed */
+    uint64_t evictions;        /* entries dropped to respect cache.max_entries */
+    uint64_t entries;          /* entries cached now */
+    uint64_t verdicts[4];      /* checks per tg_verdict */
+} tg_stats;
+#define TG_STATS_INIT { TG_STATS_VERSION, 0, 0, 0, 0, 0, 0, { 0, 0, 0, 0 } }
+
+/**
+ * Read the gate's counters. Counts from threads checking at the same time may
+ * be missing from this snapshot. @return TG_OK; TG_EINVAL (NULL, bad version).
+ * Thread safety: any thread.
+ */
+TG_API int tg_gate_stats(const tg_gate *gate, tg_stats *out);
+
+/* ---- decisions ---------------------------------------------------------- */
+
+/**
+ * Allocate an empty decision. Caller frees with tg_decision_free(). Reuse it
+ * across checks: filling it never allocates. NULL when out of memory.
+ * Thread safety: a decision belongs to one thread at a time.
+ */
+TG_API tg_decision *tg_decision_new(void);
+/* Free a decision; NULL is a no-op. */
+TG_API void tg_decision_free(tg_decision *d);
+
+/* Getters. Strings are borrowed: valid until @p d is next filled or freed. */
+TG_API tg_verdict tg_decision_verdict(const tg_decision *d);
+/* TG_STATUS_UNKNOWN when no status is known (unmapped tool, provider failed). */
+TG_API tg_status tg_decision_status(const tg_decision *d);
+/* 1 when the decision carries a status, 0 when its status is JSON null. */
+TG_API int tg_decision_has_status(const tg_decision *d);
+TG_API const char *tg_decision_tool(const tg_decision *d);       /* NULL for connection checks */
+TG_API const char *tg_decision_identifier(const tg_decision *d);
+TG_API const char *tg_decision_connection(const tg_decision *d); /* NULL when unmapped */
+TG_API const char *tg_decision_link(const tg_decision *d);       /* NULL unless NEEDS_AUTHORIZATION */
+/* Unix ms at which the link expires; 0 when there is no link or no expiry. */
+TG_API int64_t tg_decision_link_expires_at(const tg_decision *d);
+/* One plain sentence, safe to show to a user or a model. Never NULL. */
+TG_API const char *tg_decision_reason(const tg_decision *d);
+TG_API tg_source tg_decision_source(const tg_decision *d);
+/* 1 when a fail-stale policy served an expired ACTIVE entry. */
+TG_API int tg_decision_stale(const tg_decision *d);
+
+/**
+ * Encode the decision as the JSON object of DESIGN §5 (every key present,
+ * absent values null) into a caller buffer.
+ * @param needed  if not NULL, receives the size required, NUL included.
+ * @return TG_OK; TG_EBUFS (buf holds a truncated, NUL-terminated prefix when
+ *         len > 0); TG_EINVAL (NULL d, or buf NULL with len > 0).
+ * Thread safety: as the decision.
+ */
+TG_API int tg_decision_to_json(const tg_decision *d, char *buf, size_t len, size_t *needed);
+
+/* ---- names and errors --------------------------------------------------- */
+
+/* "ACTIVE", "PENDING", …; "UNKNOWN" for values outside the enum. Static text. */
+TG_API const char *tg_status_name(tg_status s);
+
+/**
+ * Parse a status: toolgate names, the seed's words, Scalekit wire names and
+ * wire numbers (DESIGN §4), ASCII case-insensitive, surrounding spaces ignored.
+ * @return TG_OK; TG_EINVAL (NULL or unrecognised text; *out untouched).
+ */
+TG_API int tg_status_parse(const char *text, tg_status *out);
+
+/* "ALLOW", "NEEDS_AUTHORIZATION", "UNAVAILABLE", "DENY"; "UNKNOWN" otherwise. */
+TG_API const char *tg_verdict_name(tg_verdict v);
+
+/* Static text for every code, including unknown ones. Never NULL. */
+TG_API const char *tg_strerror(int code);
+
+/**
+ * Detail of the last failure on the calling thread ("" when none). Borrowed:
+ * valid until the next toolgate call on this thread. Never contains secrets.
+ */
+TG_API const char *tg_error_message(void);
+
+/* The library's version string, e.g. "0.1.0". */
+TG_API const char *tg_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TOOLGATE_TOOLGATE_H */

@@ -1,0 +1,14 @@
+/* Thread-local "last error" detail behind tg_error_message(). */
+#ifndef TG_SRC_ERROR_H
+#define TG_SRC_ERROR_H
+
+#include <stdarg.h>
+
+/* Record a printf-style detail for tg_error_message() on this thread. */
+void tg__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tg__set_error_v(const char *fmt, va_list ap);
+
+/* Record a detail and return @p code, for `return tg__fail(TG_EINVAL, "…")`. */
+int tg__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,155 @@
+/* Input rules of DESIGN §9. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "toolgate/toolgate.h"
+#include "error.h"
+#include "input.h"
+
+static int tg__tool_char(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.' || c == ':';
+}
+
+static int tg__connection_char(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == ':' || c == ' ';
+}
+
+int tg__valid_tool_chars(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!tg__tool_char((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+int tg__valid_tool(const char *s, size_t *len)
+{
+    size_t i;
+    if (!s)
+        return 0;
+    for (i = 0; s[i]; i++)
+        if (i >= TG_TOOL_MAX || !tg__tool_char((unsigned char)s[i]))
+            return 0;
+    if (i == 0)
+        return 0;
+    if (len)
+        *len = i;
+    return 1;
+}
+
+int tg__valid_connection(const char *s, size_t *len)
+{
+    size_t i;
+    if (!s)
+        return 0;
+    for (i = 0; s[i]; i++)
+        if (i >= TG_CONNECTION_MAX || !tg__connection_char((unsigned char)s[i]))
+            return 0;
+    if (i == 0)
+        return 0;
+    if (len)
+        *len = i;
+    return 1;
+}
+
+/* Length of the UTF-8 sequence at s (first byte >= 0x80), 0 when invalid:
+ * overlong forms, surrogates and code points past U+10FFFF are refused. */
+static size_t tg__utf8_seq(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c >= 0xC2 && c <= 0xDF)
+        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xE0 && s[1] < 0xA0)
+            return 0; /* overlong */
+        if (c == 0xED && s[1] >= 0xA0)
+            return 0; /* surrogate */
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && s[1] < 0x90)
+            return 0; /* overlong */
+        if (c == 0xF4 && s[1] >= 0x90)
+            return 0; /* past U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
+int tg__valid_identifier(const char *s, size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    if (!s)
+        return 0;
+    while (p[i]) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7F)
+                return 0;
+            i++;
+        } else {
+            /* A NUL inside a sequence fails the continuation-byte test, so
+             * the reads below never pass the terminator. */
+            size_t n = tg__utf8_seq(p + i);
+            if (n == 0)
+                return 0;
+            /* C1 controls U+0080–U+009F are control characters too. */
+            if (c == 0xC2 && p[i + 1] < 0xA0)
+                return 0;
+            i += n;
+        }
+        if (i > TG_IDENTIFIER_MAX)
+            return 0;
+    }
+    if (i == 0)
+        return 0;
+    if (len)
+        *len = i;
+    return 1;
+}
+
+/* Printable excerpt of a rejected input for the error message. */
+static void tg__excerpt(const char *s, char *out, size_t cap)
+{
+    size_t i, o = 0;
+    for (i = 0; s[i] && o + 5 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')
+            out[o++] = (char)c;
+        else
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
+    }
+    if (s[i])
+        o += (size_t)snprintf(out + o, cap - o, "...");
+    out[o < cap ? o : cap - 1] = '\0';
+}
+
+int tg__invalid_input(const char *what, const char *s)
+{
+    char ex[96];
+    const char *rule = "";
+
+    if (!s)
+        return tg__fail(TG_EINVAL, "%s is NULL", what);
+    tg__excerpt(s, ex, sizeof ex);
+    if (!s[0])
+        return tg__fail(TG_EINVAL, "%s is empty", what);
+    if (strcmp(what, "tool") == 0)
+        rule = "1-128 characters of A-Z a-z 0-9 _ - . :";
+    else if (strcmp(what, "connection") == 0)
+        rule = "1-64 characters of A-Z a-z 0-9 _ - : and space";
+    else
+        rule = "1-512 bytes of valid UTF-8 without control characters";
+    return tg__fail(TG_EINVAL, "invalid %s \"%s\": must be %s", what, ex, rule);
+}

@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int tg__placeholder_plugin;

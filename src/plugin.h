@@ -1,0 +1,36 @@
+/* Provider loading: built-in names or a shared object path. */
+#ifndef TG_SRC_PLUGIN_H
+#define TG_SRC_PLUGIN_H
+
+#include "toolgate/provider.h"
+
+typedef struct tg__plugin {
+    const tg_provider *vt;  /* method table */
+    void *state;            /* from vt->create */
+    void *dl;               /* dlopen handle, NULL for built-ins */
+} tg__plugin;
+
+/* The host services handed to every provider. */
+const tg_host *tg__host(void);
+
+/**
+ * Open the provider named by @p type: a built-in name ("file") or, when it
+ * contains '/', a shared object path (relative to @p base_dir) exporting
+ * TG_PROVIDER_ENTRY_SYMBOL. Then create it with @p config_json.
+ * @return TG_OK; TG_ECONFIG (unknown type, provider config errors); TG_EPLUGIN
+ *         (dlopen/dlsym failure, ABI mismatch); TG_EIO; TG_ENOMEM.
+ */
+int tg__plugin_open(tg__plugin *p, const char *type, const char *config_json,
+                    const char *base_dir);
+
+/* Same with a given method table (in-process provider). */
+int tg__plugin_open_table(tg__plugin *p, const tg_provider *vt, const char *config_json,
+                          const char *base_dir, void *arg);
+
+/* Destroy the state and unload. Safe on a zeroed struct. */
+void tg__plugin_close(tg__plugin *p);
+
+/* Built-in providers, linked statically. */
+const tg_provider *tg__file_provider_entry(uint32_t host_abi_version);
+
+#endif
