@@ -1,2 +1,275 @@
-/* placeholder: being written */
-typedef int tg__placeholder_cache;
+/* The status cache; see cache.h for the concurrency design. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "error.h"
+
+tg__entry tg__tombstone;
+
+/* Retired objects are reclaimed in batches: each reclaim costs a barrier. */
+#define TG__RECLAIM_BATCH 64
+#define TG__MIN_SLOTS 64
+
+static void tg__entry_free_rcu(tg__rcu_head *h)
+{
+    tg__entry *e = (tg__entry *)((char *)h - offsetof(tg__entry, rcu));
+    tg__link *l = atomic_load_explicit(&e->link, memory_order_relaxed);
+    if (l)
+        tg__link_free(l);
+    free(e);
+}
+
+static void tg__link_free_rcu(tg__rcu_head *h)
+{
+    free((char *)h - offsetof(tg__link, rcu));
+}
+
+static void tg__slots_free_rcu(tg__rcu_head *h)
+{
+    free((char *)h - offsetof(tg__slots, rcu));
+}
+
+tg__link *tg__link_new(const char *url, size_t len, int64_t expires_at_ms, int64_t refresh_mono)
+{
+    tg__link *l = malloc(sizeof *l + len + 1);
+    if (!l)
+        return NULL;
+    l->expires_at_ms = expires_at_ms;
+    l->refresh_mono = refresh_mono;
+    l->len = (uint32_t)len;
+    memcpy(l->url, url, len);
+    l->url[len] = '\0';
+    return l;
+}
+
+void tg__link_free(tg__link *l)
+{
+    free(l);
+}
+
+static tg__slots *tg__slots_new(size_t n)
+{
+    tg__slots *s = calloc(1, sizeof *s + n * sizeof s->slot[0]);
+    if (s)
+        s->mask = n - 1;
+    return s;
+}
+
+int tg__cache_init(tg__cache *c, size_t max_entries)
+{
+    memset(c, 0, sizeof *c);
+    c->max_entries = max_entries ? max_entries : 1;
+    tg__slots *s = tg__slots_new(TG__MIN_SLOTS);
+    if (!s)
+        return tg__fail(TG_ENOMEM, "cache: out of memory");
+    atomic_init(&c->slots, s);
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(s);
+        return tg__fail(TG_ENOMEM, "cache: cannot create a mutex");
+    }
+    return TG_OK;
+}
+
+void tg__cache_destroy(tg__cache *c)
+{
+    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    size_t i;
+
+    tg__rcu_reclaim(&c->limbo, 1);
+    if (s) {
+        for (i = 0; i <= s->mask; i++) {
+            tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+            if (e && e != TG__TOMBSTONE)
+                tg__entry_free_rcu(&e->rcu);
+        }
+        free(s);
+    }
+    pthread_mutex_destroy(&c->lock);
+}
+
+void tg__cache_reclaim_locked(tg__cache *c)
+{
+    if (c->limbo.count >= TG__RECLAIM_BATCH)
+        tg__rcu_reclaim(&c->limbo, 0);
+}
+
+/* Slot index of the entry for the key, or of the first free slot (NULL or
+ * tombstone) where it would go when absent (*found = 0). */
+static size_t tg__probe(tg__slots *s, const tg__conn *conn, const char *id, size_t id_len,
+                        uint64_t hash, int *found)
+{
+    size_t i = (size_t)hash & s->mask, free_at = SIZE_MAX;
+    for (;;) {
+        tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+        if (!e) {
+            *found = 0;
+            return free_at != SIZE_MAX ? free_at : i;
+        }
+        if (e == TG__TOMBSTONE) {
+            if (free_at == SIZE_MAX)
+                free_at = i;
+        } else if (e->hash == hash && e->conn == conn && e->id_len == id_len &&
+                   memcmp(e->id, id, id_len) == 0) {
+            *found = 1;
+            return i;
+        }
+        i = (i + 1) & s->mask;
+    }
+}
+
+/* Keep live entries + tombstones at most half the slots: rebuild (bigger when
+ * the live entries need it) into a new array and publish it. */
+static int tg__cache_make_room(tg__cache *c)
+{
+    tg__slots *old = atomic_load_explicit(&c->slots, memory_order_relaxed), *s;
+    size_t n = old->mask + 1, i;
+
+    if ((c->used + 1) * 2 <= n)
+        return TG_OK;
+    while ((c->count + 1) * 4 > n)
+        n *= 2;
+    s = tg__slots_new(n);
+    if (!s)
+        return tg__fail(TG_ENOMEM, "cache: out of memory growing to %zu slots", n);
+    for (i = 0; i <= old->mask; i++) {
+        tg__entry *e = atomic_load_explicit(&old->slot[i], memory_order_relaxed);
+        size_t j;
+        if (!e || e == TG__TOMBSTONE)
+            continue;
+        j = (size_t)e->hash & s->mask;
+        while (atomic_load_explicit(&s->slot[j], memory_order_relaxed))
+            j = (j + 1) & s->mask;
+        atomic_store_explicit(&s->slot[j], e, memory_order_relaxed);
+    }
+    atomic_store_explicit(&c->slots, s, memory_order_release);
+    c->used = c->count;
+    c->hand = 0;
+    tg__rcu_retire(&c->limbo, &old->rcu, tg__slots_free_rcu);
+    return TG_OK;
+}
+
+static void tg__unlink_at(tg__cache *c, tg__slots *s, size_t i)
+{
+    tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+    atomic_store_explicit(&s->slot[i], TG__TOMBSTONE, memory_order_release);
+    c->count--;
+    tg__rcu_retire(&c->limbo, &e->rcu, tg__entry_free_rcu);
+}
+
+/* CLOCK: clear reference bits until an unreferenced entry comes up. */
+static void tg__cache_evict_one(tg__cache *c)
+{
+    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    size_t steps, n = s->mask + 1;
+
+    for (steps = 0; steps < 2 * n + 1; steps++) {
+        size_t i = c->hand;
+        tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+        c->hand = (i + 1) & s->mask;
+        if (!e || e == TG__TOMBSTONE)
+            continue;
+        if (atomic_load_explicit(&e->ref, memory_order_relaxed)) {
+            atomic_store_explicit(&e->ref, 0, memory_order_relaxed);
+            continue;
+        }
+        tg__unlink_at(c, s, i);
+        atomic_fetch_add_explicit(&c->evictions, 1, memory_order_relaxed);
+        return;
+    }
+}
+
+static void tg__entry_set_link(tg__cache *c, tg__entry *e, tg__link *link)
+{
+    tg__link *old = atomic_exchange_explicit(&e->link, link, memory_order_acq_rel);
+    if (old)
+        tg__rcu_retire(&c->limbo, &old->rcu, tg__link_free_rcu);
+}
+
+int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, size_t id_len,
+                         uint64_t hash, tg_status status, int64_t expires, tg__link *link,
+                         int drop_link)
+{
+    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    tg__entry *e;
+    size_t i;
+    int found, rc;
+
+    i = tg__probe(s, conn, id, id_len, hash, &found);
+    if (found) {
+        e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+        /* Link first, then state: a reader that sees the new state sees the
+         * new link too. */
+        if (link || drop_link)
+            tg__entry_set_link(c, e, link);
+        atomic_store_explicit(&e->state, tg__state_pack(status, expires), memory_order_release);
+        tg__cache_reclaim_locked(c);
+        return TG_OK;
+    }
+
+    if (c->count >= c->max_entries)
+        tg__cache_evict_one(c);
+    rc = tg__cache_make_room(c);
+    if (rc != TG_OK) {
+        tg__link_free(link);
+        return rc;
+    }
+    e = malloc(sizeof *e + id_len + 1);
+    if (!e) {
+        tg__link_free(link);
+        return tg__fail(TG_ENOMEM, "cache: out of memory");
+    }
+    atomic_init(&e->state, tg__state_pack(status, expires));
+    atomic_init(&e->link, link);
+    e->hash = hash;
+    e->conn = conn;
+    e->id_len = (uint32_t)id_len;
+    atomic_init(&e->ref, 0);
+    memcpy(e->id, id, id_len);
+    e->id[id_len] = '\0';
+
+    s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    i = tg__probe(s, conn, id, id_len, hash, &found);
+    if (atomic_load_explicit(&s->slot[i], memory_order_relaxed) == NULL)
+        c->used++;
+    atomic_store_explicit(&s->slot[i], e, memory_order_release);
+    c->count++;
+    tg__cache_reclaim_locked(c);
+    return TG_OK;
+}
+
+void tg__cache_set_link_locked(tg__cache *c, const tg__conn *conn, const char *id,
+                               size_t id_len, uint64_t hash, tg__link *link)
+{
+    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    int found;
+    size_t i = tg__probe(s, conn, id, id_len, hash, &found);
+
+    if (!found) {
+        tg__link_free(link);
+        return;
+    }
+    tg__entry_set_link(c, atomic_load_explicit(&s->slot[i], memory_order_relaxed), link);
+    tg__cache_reclaim_locked(c);
+}
+
+void tg__cache_drop_locked(tg__cache *c, const tg__conn *conn, const char *id, size_t id_len,
+                           uint64_t hash)
+{
+    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    size_t i;
+    int found;
+
+    if (conn && id) {
+        i = tg__probe(s, conn, id, id_len, hash, &found);
+        if (found)
+            tg__unlink_at(c, s, i);
+    } else {
+        for (i = 0; i <= s->mask; i++) {
+            tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+            if (e && e != TG__TOMBSTONE && (!conn || e->conn == conn))
+                tg__unlink_at(c, s, i);
+        }
+    }
+    tg__cache_reclaim_locked(c);
+}

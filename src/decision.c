@@ -1,2 +1,269 @@
-/* placeholder: being written */
-typedef int tg__placeholder_decision;
+/* Decisions: getters, the reason sentence and the JSON encoding (DESIGN §5). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "decision.h"
+#include "error.h"
+
+tg_decision *tg_decision_new(void)
+{
+    tg_decision *d = calloc(1, sizeof *d);
+    if (!d) {
+        tg__set_error("tg_decision_new: out of memory");
+        return NULL;
+    }
+    d->verdict = TG_VERDICT_DENY;
+    d->why = TG__WHY_UNMAPPED_DENY;
+    return d;
+}
+
+void tg_decision_free(tg_decision *d)
+{
+    free(d);
+}
+
+tg_verdict tg_decision_verdict(const tg_decision *d)
+{
+    return d ? d->verdict : TG_VERDICT_DENY;
+}
+
+tg_status tg_decision_status(const tg_decision *d)
+{
+    return d && d->has_status ? d->status : TG_STATUS_UNKNOWN;
+}
+
+int tg_decision_has_status(const tg_decision *d)
+{
+    return d ? d->has_status : 0;
+}
+
+const char *tg_decision_tool(const tg_decision *d)
+{
+    return d && d->has_tool ? d->tool : NULL;
+}
+
+const char *tg_decision_identifier(const tg_decision *d)
+{
+    return d && d->identifier[0] ? d->identifier : NULL;
+}
+
+const char *tg_decision_connection(const tg_decision *d)
+{
+    return d && d->has_connection ? d->connection : NULL;
+}
+
+const char *tg_decision_link(const tg_decision *d)
+{
+    return d && d->has_link ? d->link : NULL;
+}
+
+int64_t tg_decision_link_expires_at(const tg_decision *d)
+{
+    return d && d->has_link ? d->link_expires_at : 0;
+}
+
+tg_source tg_decision_source(const tg_decision *d)
+{
+    return d ? d->source : TG_SOURCE_NONE;
+}
+
+int tg_decision_stale(const tg_decision *d)
+{
+    return d ? d->stale : 0;
+}
+
+/* The second half of a sentence about the account's status. */
+static const char *tg__status_phrase(tg_status s)
+{
+    switch (s) {
+    case TG_STATUS_ACTIVE: return "is ACTIVE";
+    case TG_STATUS_EXPIRED: return "is EXPIRED: the user must authorize again";
+    case TG_STATUS_PENDING: return "is PENDING: the user has not finished authorizing";
+    case TG_STATUS_PENDING_VERIFICATION:
+        return "is PENDING_VERIFICATION: the user must finish verifying the connection";
+    case TG_STATUS_REVOKED: return "was REVOKED: the user must authorize again";
+    case TG_STATUS_NOT_FOUND: return "does not exist: the user must authorize";
+    case TG_STATUS_UNKNOWN: break;
+    }
+    return "has an unknown status: the user must authorize";
+}
+
+static void tg__build_reason(tg_decision *d)
+{
+    char *r = d->reason;
+    size_t n = sizeof d->reason;
+    const char *tool = d->has_tool ? d->tool : "";
+    const char *conn = d->has_connection ? d->connection : "";
+
+    switch ((tg__why)d->why) {
+    case TG__WHY_UNMAPPED_ALLOW:
+        snprintf(r, n, "tool %s is not mapped to a connection, and unmapped tools are allowed",
+                 tool);
+        break;
+    case TG__WHY_UNMAPPED_DENY:
+        snprintf(r, n, "tool %s is not mapped to a connection, and unmapped tools are denied",
+                 tool);
+        break;
+    case TG__WHY_UNAVAILABLE:
+        if (d->has_status)
+            snprintf(r, n,
+                     "%s account of %s %s, but no authorization link could be obtained "
+                     "because the authorization service failed; try again later",
+                     conn, d->identifier, tg__status_phrase(d->status));
+        else
+            snprintf(r, n,
+                     "the authorization service could not be reached to check the %s account "
+                     "of %s; try again later",
+                     conn, d->identifier);
+        break;
+    case TG__WHY_OPEN:
+        snprintf(r, n,
+                 "the authorization service could not be reached, so the check of the %s "
+                 "account of %s was skipped (on_provider_error is open)",
+                 conn, d->identifier);
+        break;
+    case TG__WHY_STALE:
+        snprintf(r, n,
+                 "%s account of %s was ACTIVE at the last check; the authorization service "
+                 "could not be reached, so that cached status was used",
+                 conn, d->identifier);
+        break;
+    case TG__WHY_STATUS:
+    default:
+        if (!d->has_connection)
+            snprintf(r, n, "no decision has been made");
+        else
+            snprintf(r, n, "%s account of %s %s", conn, d->identifier,
+                     tg__status_phrase(d->status));
+        break;
+    }
+    d->reason_ready = 1;
+}
+
+const char *tg_decision_reason(const tg_decision *d)
+{
+    tg_decision *m = (tg_decision *)d; /* the reason is built on first use */
+    if (!d)
+        return "";
+    if (!d->reason_ready)
+        tg__build_reason(m);
+    return d->reason;
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+typedef struct tg__out {
+    char *buf;
+    size_t len;  /* capacity */
+    size_t used; /* bytes the full encoding needs so far, NUL excluded */
+} tg__out;
+
+static void tg__put(tg__out *o, const char *s, size_t n)
+{
+    if (o->used < o->len) {
+        size_t room = o->len - o->used;
+        memcpy(o->buf + o->used, s, n < room ? n : room);
+    }
+    o->used += n;
+}
+
+static void tg__puts(tg__out *o, const char *s)
+{
+    tg__put(o, s, strlen(s));
+}
+
+static void tg__put_string(tg__out *o, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t start = 0, i;
+    char esc[8];
+
+    tg__put(o, "\"", 1);
+    for (i = 0; p[i]; i++) {
+        unsigned char c = p[i];
+        if (c != '"' && c != '\\' && c >= 0x20 && c != 0x7F)
+            continue;
+        tg__put(o, s + start, i - start);
+        if (c == '"')
+            tg__put(o, "\\\"", 2);
+        else if (c == '\\')
+            tg__put(o, "\\\\", 2);
+        else {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            tg__put(o, esc, 6);
+        }
+        start = i + 1;
+    }
+    tg__put(o, s + start, i - start);
+    tg__put(o, "\"", 1);
+}
+
+static void tg__put_key(tg__out *o, const char *key, int first)
+{
+    if (!first)
+        tg__put(o, ",", 1);
+    tg__put_string(o, key);
+    tg__put(o, ":", 1);
+}
+
+static void tg__put_opt_string(tg__out *o, const char *key, const char *value)
+{
+    tg__put_key(o, key, 0);
+    if (value)
+        tg__put_string(o, value);
+    else
+        tg__puts(o, "null");
+}
+
+int tg__format_rfc3339(int64_t unix_ms, char *buf, size_t len)
+{
+    time_t secs = (time_t)(unix_ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&secs, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return TG_EINVAL;
+    return TG_OK;
+}
+
+int tg_decision_to_json(const tg_decision *d, char *buf, size_t len, size_t *needed)
+{
+    tg__out o = { buf, len, 0 };
+    char when[40];
+
+    if (!d || (!buf && len > 0))
+        return tg__fail(TG_EINVAL, "tg_decision_to_json: NULL argument");
+    tg__puts(&o, "{");
+    tg__put_key(&o, "verdict", 1);
+    tg__put_string(&o, tg_verdict_name(d->verdict));
+    tg__put_opt_string(&o, "tool", tg_decision_tool(d));
+    tg__put_opt_string(&o, "connection", tg_decision_connection(d));
+    tg__put_opt_string(&o, "identifier", tg_decision_identifier(d));
+    tg__put_opt_string(&o, "status", d->has_status ? tg_status_name(d->status) : NULL);
+    tg__put_opt_string(&o, "link", tg_decision_link(d));
+    tg__put_opt_string(&o, "link_expires_at",
+                       d->has_link && d->link_expires_at > 0 &&
+                               tg__format_rfc3339(d->link_expires_at, when, sizeof when) == TG_OK
+                           ? when
+                           : NULL);
+    tg__put_opt_string(&o, "reason", tg_decision_reason(d));
+    tg__put_key(&o, "source", 0);
+    if (d->source == TG_SOURCE_NONE)
+        tg__puts(&o, "null");
+    else
+        tg__put_string(&o, d->source == TG_SOURCE_CACHE ? "cache" : "provider");
+    tg__put_key(&o, "stale", 0);
+    tg__puts(&o, d->stale ? "true" : "false");
+    tg__puts(&o, "}");
+
+    if (needed)
+        *needed = o.used + 1;
+    if (o.used < len) {
+        buf[o.used] = '\0';
+        return TG_OK;
+    }
+    if (len > 0)
+        buf[len - 1] = '\0';
+    return tg__fail(TG_EBUFS, "tg_decision_to_json: buffer of %zu bytes, %zu needed", len,
+                    o.used + 1);
+}

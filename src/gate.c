@@ -1,2 +1,825 @@
-/* placeholder: being written */
-typedef int tg__placeholder_gate;
+/*
+ * The gate: a check, step by step (DESIGN §3).
+ *
+ * Fast path (tg__gate_decide): validated input, tool rules, an RCU read of the
+ * cache, a verdict from a fresh entry. No lock, no allocation, no shared write.
+ * Slow path (tg__gate_miss): under the cache lock, join or start the single
+ * flight for the key; the leader asks the provider with no lock held, stores
+ * the answer and wakes the others.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "toolgate/provider.h"
+#include "toolgate/toolgate.h"
+#include "cache.h"
+#include "config.h"
+#include "conns.h"
+#include "decision.h"
+#include "error.h"
+#include "hash.h"
+#include "input.h"
+#include "plugin.h"
+#include "rcu.h"
+#include "rules.h"
+
+/* A cached link is replaced this long before it expires… */
+#define TG__LINK_MARGIN_MS 30000
+/* …and reused this long when the provider gave no expiry. */
+#define TG__LINK_DEFAULT_REUSE_MS 300000
+/* Largest configuration file read. */
+#define TG__CONFIG_MAX_BYTES (1024 * 1024)
+/* Hit counters per thread: a thread with a reader id below this count owns a
+ * shard and increments it without an atomic read-modify-write. */
+#define TG__SHARDS 64
+
+typedef struct tg__shard {
+    _Alignas(TG__CACHE_LINE) _Atomic uint64_t hits;
+    _Atomic uint64_t misses;
+    _Atomic uint64_t verdicts[4];
+} tg__shard;
+
+/* One provider round for one key; the callers that miss on the key while it
+ * runs wait for its result instead of sending their own request. */
+typedef struct tg__flight {
+    struct tg__flight *next;
+    const tg__conn *conn;
+    uint64_t hash;
+    char *id;
+    size_t id_len;
+    unsigned refs;
+    int done;
+    /* What the leader must fetch, decided under the lock. */
+    int need_status;
+    int have_link;          /* link below is valid already */
+    /* Result. */
+    int rc;                 /* TG_OK or the provider's error */
+    int have_status;
+    tg_status status;
+    int64_t link_expires_at;
+    char link[TG_LINK_MAX + 1];
+} tg__flight;
+
+struct tg_gate {
+    /* Read on every check. */
+    const tg__rules *rules;
+    tg_clock_fn clock;
+    void *clock_ctx;
+    uint64_t seed;
+    int64_t active_ttl_ms;
+    int64_t inactive_ttl_ms;
+    int64_t stale_grace_ms;
+    tg__policy policy;
+    int unmapped_deny;
+
+    tg__cache cache;       /* cache.lock also guards the flights */
+    pthread_cond_t flight_done;
+    tg__flight *flights;
+
+    tg__conns conns;
+    tg__rules *rules_owned;
+    tg__plugin plugin;
+    _Atomic uint64_t provider_calls;
+    _Atomic uint64_t provider_errors;
+    tg__shard shards[TG__SHARDS];
+};
+
+/* ---- clock and counters ------------------------------------------------ */
+
+static int64_t tg__default_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline int64_t tg__gate_now(const tg_gate *g)
+{
+    return g->clock ? g->clock(g->clock_ctx) : tg__default_clock();
+}
+
+static int64_t tg__wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline void tg__count(_Atomic uint64_t *counter, const tg__reader *r)
+{
+    if (r->id < TG__SHARDS)
+        atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+}
+
+static inline tg__shard *tg__shard_of(tg_gate *g, const tg__reader *r)
+{
+    return &g->shards[r->id % TG__SHARDS];
+}
+
+static inline void tg__count_verdict(tg_gate *g, const tg__reader *r, tg_verdict v)
+{
+    tg__count(&tg__shard_of(g, r)->verdicts[v], r);
+}
+
+/* ---- decisions from statuses ------------------------------------------ */
+
+static inline void tg__fill_status(tg_decision *d, tg_status status, tg_source source)
+{
+    d->status = status;
+    d->has_status = 1;
+    d->source = source;
+    d->why = TG__WHY_STATUS;
+    d->verdict = status == TG_STATUS_ACTIVE ? TG_VERDICT_ALLOW : TG_VERDICT_NEEDS_AUTHORIZATION;
+}
+
+static inline void tg__fill_link(tg_decision *d, const char *url, size_t len, int64_t expires_at)
+{
+    memcpy(d->link, url, len + 1);
+    d->has_link = 1;
+    d->link_expires_at = expires_at;
+}
+
+/* When to stop reusing a link: a margin before its expiry (half its life when
+ * that is shorter). */
+static int64_t tg__link_refresh_at(int64_t now_mono, int64_t expires_at_ms)
+{
+    int64_t left, margin;
+    if (expires_at_ms <= 0)
+        return now_mono + TG__LINK_DEFAULT_REUSE_MS;
+    left = expires_at_ms - tg__wall_ms();
+    if (left <= 0)
+        return now_mono; /* already expired: usable for this answer only */
+    margin = left / 2 < TG__LINK_MARGIN_MS ? left / 2 : TG__LINK_MARGIN_MS;
+    return now_mono + (left - margin);
+}
+
+/* ---- the slow path ------------------------------------------------------ */
+
+static tg__flight *tg__flight_find(tg_gate *g, const tg__conn *conn, const char *id,
+                                   size_t id_len, uint64_t hash)
+{
+    tg__flight *f;
+    for (f = g->flights; f; f = f->next)
+        if (f->hash == hash && f->conn == conn && f->id_len == id_len &&
+            memcmp(f->id, id, id_len) == 0)
+            return f;
+    return NULL;
+}
+
+static void tg__flight_unlink(tg_gate *g, tg__flight *f)
+{
+    tg__flight **pp;
+    for (pp = &g->flights; *pp; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            return;
+        }
+}
+
+static void tg__flight_release(tg__flight *f)
+{
+    if (--f->refs == 0) {
+        free(f->id);
+        free(f);
+    }
+}
+
+/* A link from a provider: printable, bounded, NUL-terminated in its buffer. */
+static int tg__link_ok(const char *buf, size_t cap, size_t *len)
+{
+    size_t i;
+    for (i = 0; i < cap && buf[i]; i++)
+        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7F)
+            return 0;
+    if (i == 0 || i >= cap || i > TG_LINK_MAX)
+        return 0;
+    *len = i;
+    return 1;
+}
+
+/* The leader's provider round, with no lock held. */
+static void tg__flight_run(tg_gate *g, tg__flight *f)
+{
+    const tg_provider *vt = g->plugin.vt;
+    size_t len;
+
+    if (f->need_status) {
+        tg_status st = TG_STATUS_UNKNOWN;
+        atomic_fetch_add_explicit(&g->provider_calls, 1, memory_order_relaxed);
+        f->rc = vt->get_status(g->plugin.state, f->conn->name, f->id, &st);
+        if (f->rc == TG_OK && (unsigned)st > TG_STATUS_NOT_FOUND)
+            f->rc = tg__fail(TG_EPROVIDER, "provider %s returned an invalid status %d",
+                             vt->name, (int)st);
+        if (f->rc != TG_OK) {
+            if (f->rc > 0 || f->rc == TG_EINVAL)
+                f->rc = TG_EPROVIDER;
+            atomic_fetch_add_explicit(&g->provider_errors, 1, memory_order_relaxed);
+            return;
+        }
+        f->status = st;
+        f->have_status = 1;
+    }
+    if (f->status == TG_STATUS_ACTIVE || f->have_link)
+        return;
+
+    atomic_fetch_add_explicit(&g->provider_calls, 1, memory_order_relaxed);
+    f->link[0] = '\0';
+    f->link_expires_at = 0;
+    f->rc = vt->get_link(g->plugin.state, f->conn->name, f->id, f->link, sizeof f->link,
+                         &f->link_expires_at);
+    if (f->rc == TG_OK && !tg__link_ok(f->link, sizeof f->link, &len))
+        f->rc = tg__fail(TG_EPROVIDER, "provider %s returned an invalid authorization link",
+                         vt->name);
+    if (f->rc != TG_OK) {
+        if (f->rc > 0 || f->rc == TG_EINVAL || f->rc == TG_EBUFS)
+            f->rc = TG_EPROVIDER;
+        atomic_fetch_add_explicit(&g->provider_errors, 1, memory_order_relaxed);
+        return;
+    }
+    f->have_link = 1;
+}
+
+/* Store the leader's answer in the cache. Lock held. */
+static void tg__flight_store(tg_gate *g, tg__flight *f, int fetched_link, int64_t now)
+{
+    tg__link *link = NULL;
+
+    if (fetched_link && f->have_link) {
+        size_t len = strlen(f->link);
+        link = tg__link_new(f->link, len, f->link_expires_at,
+                            tg__link_refresh_at(now, f->link_expires_at));
+        /* Out of memory: the answer is still good, only not reusable. */
+    }
+    if (f->need_status && f->have_status) {
+        int64_t ttl = f->status == TG_STATUS_ACTIVE ? g->active_ttl_ms : g->inactive_ttl_ms;
+        (void)tg__cache_put_locked(&g->cache, f->conn, f->id, f->id_len, f->hash, f->status,
+                                   now + ttl, link, f->status == TG_STATUS_ACTIVE);
+    } else if (link) {
+        tg__cache_set_link_locked(&g->cache, f->conn, f->id, f->id_len, f->hash, link);
+    }
+}
+
+/* The decision for a provider failure, by on_provider_error. Lock held. */
+static void tg__fill_failure(tg_gate *g, tg__flight *f, int64_t now, tg_decision *d)
+{
+    d->source = TG_SOURCE_NONE;
+    d->has_status = (uint8_t)f->have_status;
+    d->status = f->have_status ? f->status : TG_STATUS_UNKNOWN;
+    if (f->have_status)
+        d->source = TG_SOURCE_PROVIDER;
+
+    if (g->policy == TG__POLICY_OPEN) {
+        d->verdict = TG_VERDICT_ALLOW;
+        d->why = TG__WHY_OPEN;
+        return;
+    }
+    if (g->policy == TG__POLICY_STALE && !f->have_status) {
+        tg__entry *e = tg__cache_find(&g->cache, f->conn, f->id, f->id_len, f->hash);
+        if (e) {
+            uint64_t st = atomic_load_explicit(&e->state, memory_order_relaxed);
+            if (TG__STATE_STATUS(st) == TG_STATUS_ACTIVE &&
+                now - TG__STATE_EXPIRES(st) < g->stale_grace_ms) {
+                d->verdict = TG_VERDICT_ALLOW;
+                d->why = TG__WHY_STALE;
+                d->status = TG_STATUS_ACTIVE;
+                d->has_status = 1;
+                d->source = TG_SOURCE_CACHE;
+                d->stale = 1;
+                return;
+            }
+        }
+    }
+    d->verdict = TG_VERDICT_UNAVAILABLE;
+    d->why = TG__WHY_UNAVAILABLE;
+}
+
+static void tg__fill_from_flight(tg_gate *g, tg__flight *f, int64_t now, tg_decision *d)
+{
+    if (f->rc != TG_OK) {
+        tg__fill_failure(g, f, now, d);
+        return;
+    }
+    tg__fill_status(d, f->status, f->need_status ? TG_SOURCE_PROVIDER : TG_SOURCE_CACHE);
+    if (f->status != TG_STATUS_ACTIVE)
+        tg__fill_link(d, f->link, strlen(f->link), f->link_expires_at);
+}
+
+static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
+                         const char *id, size_t id_len, uint64_t hash, tg_decision *d)
+{
+    tg__flight *f;
+    tg__entry *e;
+    int64_t now;
+    int status_fresh = 0, fetched_link;
+    tg_status cached = TG_STATUS_UNKNOWN;
+    tg__link *link = NULL;
+
+    pthread_mutex_lock(&g->cache.lock);
+    now = tg__gate_now(g);
+    /* Under the lock no entry or link is freed: read the cache directly. */
+    e = tg__cache_find(&g->cache, conn, id, id_len, hash);
+    if (e) {
+        uint64_t st = atomic_load_explicit(&e->state, memory_order_relaxed);
+        cached = TG__STATE_STATUS(st);
+        status_fresh = now < TG__STATE_EXPIRES(st);
+        link = atomic_load_explicit(&e->link, memory_order_relaxed);
+        if (link && now >= link->refresh_mono)
+            link = NULL;
+        if (status_fresh && (cached == TG_STATUS_ACTIVE || link)) {
+            /* Another thread has just stored it. */
+            tg__fill_status(d, cached, TG_SOURCE_CACHE);
+            if (cached != TG_STATUS_ACTIVE)
+                tg__fill_link(d, link->url, link->len, link->expires_at_ms);
+            pthread_mutex_unlock(&g->cache.lock);
+            tg__count(&tg__shard_of(g, r)->hits, r);
+            tg__count_verdict(g, r, d->verdict);
+            return TG_OK;
+        }
+    }
+
+    f = tg__flight_find(g, conn, id, id_len, hash);
+    if (f) {
+        f->refs++;
+        while (!f->done)
+            pthread_cond_wait(&g->flight_done, &g->cache.lock);
+    } else {
+        f = calloc(1, sizeof *f);
+        if (f)
+            f->id = malloc(id_len + 1);
+        if (!f || !f->id) {
+            pthread_mutex_unlock(&g->cache.lock);
+            if (f)
+                free(f);
+            return tg__fail(TG_ENOMEM, "gate: out of memory");
+        }
+        memcpy(f->id, id, id_len + 1);
+        f->id_len = id_len;
+        f->conn = conn;
+        f->hash = hash;
+        f->refs = 1;
+        f->need_status = !status_fresh;
+        if (status_fresh) {
+            f->status = cached;
+            f->have_status = 1;
+        }
+        if (link) {
+            memcpy(f->link, link->url, link->len + 1);
+            f->link_expires_at = link->expires_at_ms;
+            f->have_link = 1;
+        }
+        f->next = g->flights;
+        g->flights = f;
+        pthread_mutex_unlock(&g->cache.lock);
+
+        fetched_link = !f->have_link;
+        tg__flight_run(g, f);
+
+        pthread_mutex_lock(&g->cache.lock);
+        now = tg__gate_now(g);
+        tg__flight_store(g, f, fetched_link, now);
+        f->done = 1;
+        tg__flight_unlink(g, f);
+        pthread_cond_broadcast(&g->flight_done);
+    }
+    tg__fill_from_flight(g, f, now, d);
+    tg__flight_release(f);
+    pthread_mutex_unlock(&g->cache.lock);
+    tg__count(&tg__shard_of(g, r)->misses, r);
+    tg__count_verdict(g, r, d->verdict);
+    return TG_OK;
+}
+
+/* ---- the check ---------------------------------------------------------- */
+
+static int tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, size_t id_len,
+                           tg_decision *d)
+{
+    tg__reader *r = tg__rcu_reader();
+    uint64_t hash;
+    int64_t now;
+    tg__entry *e;
+
+    if (!r)
+        return tg__fail(TG_ENOMEM, "gate: out of memory registering the thread");
+    tg__decision_connection(d, conn->name, conn->len);
+    hash = tg__key_hash(conn, tg__hash_bytes(id, id_len, g->seed));
+    now = tg__gate_now(g);
+
+    tg__rcu_enter(r);
+    e = tg__cache_find(&g->cache, conn, id, id_len, hash);
+    if (e) {
+        uint64_t st = atomic_load_explicit(&e->state, memory_order_acquire);
+        if (now < TG__STATE_EXPIRES(st)) {
+            tg_status status = TG__STATE_STATUS(st);
+            if (status == TG_STATUS_ACTIVE) {
+                tg__cache_touch(e);
+                tg__rcu_exit(r);
+                tg__fill_status(d, status, TG_SOURCE_CACHE);
+                tg__count(&tg__shard_of(g, r)->hits, r);
+                tg__count(&tg__shard_of(g, r)->verdicts[TG_VERDICT_ALLOW], r);
+                return TG_OK;
+            }
+            tg__link *l = atomic_load_explicit(&e->link, memory_order_acquire);
+            if (l && now < l->refresh_mono) {
+                tg__fill_link(d, l->url, l->len, l->expires_at_ms);
+                tg__cache_touch(e);
+                tg__rcu_exit(r);
+                tg__fill_status(d, status, TG_SOURCE_CACHE);
+                tg__count(&tg__shard_of(g, r)->hits, r);
+                tg__count_verdict(g, r, TG_VERDICT_NEEDS_AUTHORIZATION);
+                return TG_OK;
+            }
+        }
+    }
+    tg__rcu_exit(r);
+    return tg__gate_miss(g, r, conn, id, id_len, hash, d);
+}
+
+int tg_gate_check(tg_gate *g, const char *tool, const char *identifier, tg_decision *d)
+{
+    size_t tool_len, id_len;
+    const tg__conn *conn;
+
+    if (!g || !d)
+        return tg__fail(TG_EINVAL, "tg_gate_check: NULL gate or decision");
+    if (!tg__valid_tool(tool, &tool_len))
+        return tg__invalid_input("tool", tool);
+    if (!tg__valid_identifier(identifier, &id_len))
+        return tg__invalid_input("identifier", identifier);
+
+    tg__decision_begin(d, tool, tool_len, identifier, id_len);
+    conn = tg__rules_resolve(g->rules, tool, tool_len);
+    if (!conn) {
+        tg__reader *r = tg__rcu_reader();
+        d->verdict = g->unmapped_deny ? TG_VERDICT_DENY : TG_VERDICT_ALLOW;
+        d->why = g->unmapped_deny ? TG__WHY_UNMAPPED_DENY : TG__WHY_UNMAPPED_ALLOW;
+        if (r)
+            tg__count_verdict(g, r, d->verdict);
+        return TG_OK;
+    }
+    return tg__gate_decide(g, conn, identifier, id_len, d);
+}
+
+/* Validate a (connection, identifier) pair and find or add the connection. */
+static int tg__gate_key(tg_gate *g, const char *connection, const char *identifier,
+                        const tg__conn **conn, size_t *id_len)
+{
+    size_t conn_len;
+    int err = TG_OK;
+
+    if (!tg__valid_connection(connection, &conn_len))
+        return tg__invalid_input("connection", connection);
+    if (!tg__valid_identifier(identifier, id_len))
+        return tg__invalid_input("identifier", identifier);
+    *conn = tg__conns_intern(&g->conns, connection, conn_len, &err);
+    return *conn ? TG_OK : err;
+}
+
+int tg_gate_check_connection(tg_gate *g, const char *connection, const char *identifier,
+                             tg_decision *d)
+{
+    const tg__conn *conn;
+    size_t id_len;
+    int rc;
+
+    if (!g || !d)
+        return tg__fail(TG_EINVAL, "tg_gate_check_connection: NULL gate or decision");
+    rc = tg__gate_key(g, connection, identifier, &conn, &id_len);
+    if (rc != TG_OK)
+        return rc;
+    tg__decision_begin(d, NULL, 0, identifier, id_len);
+    return tg__gate_decide(g, conn, identifier, id_len, d);
+}
+
+static int tg__copy_out(const char *s, size_t n, char *buf, size_t len, size_t *needed)
+{
+    if (needed)
+        *needed = n + 1;
+    if (!buf || len < n + 1) {
+        if (buf && len > 0)
+            buf[0] = '\0';
+        return tg__fail(TG_EBUFS, "buffer of %zu bytes, %zu needed", len, n + 1);
+    }
+    memcpy(buf, s, n + 1);
+    return TG_OK;
+}
+
+int tg_gate_link(tg_gate *g, const char *connection, const char *identifier, char *buf,
+                 size_t len, size_t *needed, int64_t *expires_at_ms)
+{
+    const tg__conn *conn;
+    size_t id_len, n;
+    uint64_t hash;
+    int64_t now, expires = 0;
+    tg__reader *r;
+    tg__entry *e;
+    char *fresh;
+    int rc;
+
+    if (!g || (!buf && len > 0))
+        return tg__fail(TG_EINVAL, "tg_gate_link: NULL argument");
+    rc = tg__gate_key(g, connection, identifier, &conn, &id_len);
+    if (rc != TG_OK)
+        return rc;
+    r = tg__rcu_reader();
+    if (!r)
+        return tg__fail(TG_ENOMEM, "gate: out of memory registering the thread");
+    hash = tg__key_hash(conn, tg__hash_bytes(identifier, id_len, g->seed));
+    now = tg__gate_now(g);
+
+    tg__rcu_enter(r);
+    e = tg__cache_find(&g->cache, conn, identifier, id_len, hash);
+    if (e) {
+        tg__link *l = atomic_load_explicit(&e->link, memory_order_acquire);
+        if (l && now < l->refresh_mono) {
+            rc = tg__copy_out(l->url, l->len, buf, len, needed);
+            if (expires_at_ms)
+                *expires_at_ms = l->expires_at_ms;
+            tg__rcu_exit(r);
+            return rc;
+        }
+    }
+    tg__rcu_exit(r);
+
+    fresh = malloc(TG_LINK_MAX + 1);
+    if (!fresh)
+        return tg__fail(TG_ENOMEM, "gate: out of memory");
+    fresh[0] = '\0';
+    atomic_fetch_add_explicit(&g->provider_calls, 1, memory_order_relaxed);
+    rc = g->plugin.vt->get_link(g->plugin.state, conn->name, identifier, fresh,
+                                TG_LINK_MAX + 1, &expires);
+    if (rc == TG_OK && !tg__link_ok(fresh, TG_LINK_MAX + 1, &n))
+        rc = tg__fail(TG_EPROVIDER, "provider %s returned an invalid authorization link",
+                      g->plugin.vt->name);
+    if (rc != TG_OK) {
+        atomic_fetch_add_explicit(&g->provider_errors, 1, memory_order_relaxed);
+        free(fresh);
+        return rc < 0 && rc != TG_EINVAL && rc != TG_EBUFS ? rc : TG_EPROVIDER;
+    }
+    pthread_mutex_lock(&g->cache.lock);
+    now = tg__gate_now(g);
+    tg__link *l = tg__link_new(fresh, n, expires, tg__link_refresh_at(now, expires));
+    if (l)
+        tg__cache_set_link_locked(&g->cache, conn, identifier, id_len, hash, l);
+    pthread_mutex_unlock(&g->cache.lock);
+
+    rc = tg__copy_out(fresh, n, buf, len, needed);
+    if (expires_at_ms)
+        *expires_at_ms = expires;
+    free(fresh);
+    return rc;
+}
+
+int tg_gate_invalidate(tg_gate *g, const char *connection, const char *identifier)
+{
+    const tg__conn *conn = NULL;
+    size_t conn_len = 0, id_len = 0;
+    uint64_t hash = 0;
+
+    if (!g)
+        return tg__fail(TG_EINVAL, "tg_gate_invalidate: NULL gate");
+    if (!connection && identifier)
+        return tg__fail(TG_EINVAL, "tg_gate_invalidate: an identifier needs a connection");
+    if (connection) {
+        if (!tg__valid_connection(connection, &conn_len))
+            return tg__invalid_input("connection", connection);
+        if (identifier && !tg__valid_identifier(identifier, &id_len))
+            return tg__invalid_input("identifier", identifier);
+        conn = tg__conns_find(&g->conns, connection, conn_len);
+        if (!conn)
+            return TG_OK; /* never cached */
+        if (identifier)
+            hash = tg__key_hash(conn, tg__hash_bytes(identifier, id_len, g->seed));
+    }
+    pthread_mutex_lock(&g->cache.lock);
+    tg__cache_drop_locked(&g->cache, conn, identifier, id_len, hash);
+    pthread_mutex_unlock(&g->cache.lock);
+    return TG_OK;
+}
+
+void tg_gate_set_clock(tg_gate *g, tg_clock_fn fn, void *ctx)
+{
+    if (!g)
+        return;
+    g->clock = fn;
+    g->clock_ctx = fn ? ctx : NULL;
+}
+
+int tg_gate_stats(const tg_gate *g, tg_stats *out)
+{
+    size_t i, v;
+    tg_gate *m = (tg_gate *)g; /* the cache lock is taken for the entry count */
+
+    if (!g || !out)
+        return tg__fail(TG_EINVAL, "tg_gate_stats: NULL argument");
+    if (out->version != TG_STATS_VERSION)
+        return tg__fail(TG_EINVAL, "tg_gate_stats: stats version %u, expected %u",
+                        (unsigned)out->version, (unsigned)TG_STATS_VERSION);
+    memset(out, 0, sizeof *out);
+    out->version = TG_STATS_VERSION;
+    for (i = 0; i < TG__SHARDS; i++) {
+        const tg__shard *s = &g->shards[i];
+        out->hits += atomic_load_explicit(&s->hits, memory_order_relaxed);
+        out->misses += atomic_load_explicit(&s->misses, memory_order_relaxed);
+        for (v = 0; v < 4; v++)
+            out->verdicts[v] += atomic_load_explicit(&s->verdicts[v], memory_order_relaxed);
+    }
+    out->provider_calls = atomic_load_explicit(&g->provider_calls, memory_order_relaxed);
+    out->provider_errors = atomic_load_explicit(&g->provider_errors, memory_order_relaxed);
+    out->evictions = atomic_load_explicit(&g->cache.evictions, memory_order_relaxed);
+    pthread_mutex_lock(&m->cache.lock);
+    out->entries = g->cache.count;
+    pthread_mutex_unlock(&m->cache.lock);
+    return TG_OK;
+}
+
+/* ---- life cycle --------------------------------------------------------- */
+
+static uint64_t tg__random_seed(void)
+{
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed)
+        seed = (uint64_t)tg__wall_ms() ^ (uint64_t)(uintptr_t)&seed;
+    return seed;
+}
+
+static int tg__gate_create(tg_gate **out, const char *json, const char *base_dir,
+                           const tg_provider *vt, void *arg)
+{
+    tg__config cfg;
+    tg_gate *g;
+    char cwd[PATH_MAX];
+    int rc;
+
+    if (!out)
+        return tg__fail(TG_EINVAL, "gate: NULL out pointer");
+    *out = NULL;
+    if (!json)
+        return tg__fail(TG_EINVAL, "gate: NULL configuration");
+    if (!base_dir) {
+        if (!getcwd(cwd, sizeof cwd))
+            return tg__fail(TG_EIO, "gate: cannot get the current directory: %s",
+                            strerror(errno));
+        base_dir = cwd;
+    }
+    rc = tg__config_parse(json, strlen(json), &cfg);
+    if (rc != TG_OK)
+        return rc;
+
+    g = aligned_alloc(TG__CACHE_LINE,
+                      (sizeof *g + TG__CACHE_LINE - 1) / TG__CACHE_LINE * TG__CACHE_LINE);
+    if (!g) {
+        tg__config_free(&cfg);
+        return tg__fail(TG_ENOMEM, "gate: out of memory");
+    }
+    memset(g, 0, sizeof *g);
+    g->seed = tg__random_seed();
+    g->active_ttl_ms = cfg.active_ttl_ms;
+    g->inactive_ttl_ms = cfg.inactive_ttl_ms;
+    g->stale_grace_ms = cfg.stale_grace_ms;
+    g->policy = cfg.on_provider_error;
+    g->unmapped_deny = cfg.unmapped_deny;
+
+    rc = tg__conns_init(&g->conns);
+    if (rc != TG_OK)
+        goto fail_conns;
+    rc = tg__rules_build(&cfg, &g->conns, &g->rules_owned);
+    if (rc != TG_OK)
+        goto fail_rules;
+    g->rules = g->rules_owned;
+    rc = tg__cache_init(&g->cache, (size_t)cfg.max_entries);
+    if (rc != TG_OK)
+        goto fail_cache;
+    if (pthread_cond_init(&g->flight_done, NULL) != 0) {
+        rc = tg__fail(TG_ENOMEM, "gate: cannot create a condition variable");
+        goto fail_cond;
+    }
+    if (vt)
+        rc = tg__plugin_open_table(&g->plugin, vt, cfg.provider_json, base_dir, arg);
+    else
+        rc = tg__plugin_open(&g->plugin, cfg.provider_type, cfg.provider_json, base_dir);
+    if (rc != TG_OK)
+        goto fail_plugin;
+    tg__config_free(&cfg);
+    *out = g;
+    return TG_OK;
+
+fail_plugin:
+    pthread_cond_destroy(&g->flight_done);
+fail_cond:
+    tg__cache_destroy(&g->cache);
+fail_cache:
+    tg__rules_free(g->rules_owned);
+fail_rules:
+    tg__conns_destroy(&g->conns);
+fail_conns:
+    free(g);
+    tg__config_free(&cfg);
+    return rc;
+}
+
+int tg_gate_new_from_json(tg_gate **out, const char *config_json, const char *base_dir)
+{
+    return tg__gate_create(out, config_json, base_dir, NULL, NULL);
+}
+
+int tg_gate_new_with_provider(tg_gate **out, const char *config_json, const char *base_dir,
+                              const struct tg_provider *provider, void *arg)
+{
+    if (!provider) {
+        if (out)
+            *out = NULL;
+        return tg__fail(TG_EINVAL, "tg_gate_new_with_provider: NULL provider");
+    }
+    return tg__gate_create(out, config_json, base_dir, provider, arg);
+}
+
+/* Read a whole (bounded) file into a NUL-terminated buffer. */
+static int tg__read_config_file(const char *path, char **text)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf;
+    size_t n;
+
+    *text = NULL;
+    if (!fp)
+        return tg__fail(TG_EIO, "cannot open config file \"%s\": %s", path, strerror(errno));
+    buf = malloc(TG__CONFIG_MAX_BYTES + 1);
+    if (!buf) {
+        fclose(fp);
+        return tg__fail(TG_ENOMEM, "out of memory reading \"%s\"", path);
+    }
+    n = fread(buf, 1, TG__CONFIG_MAX_BYTES + 1, fp);
+    if (ferror(fp)) {
+        fclose(fp);
+        free(buf);
+        return tg__fail(TG_EIO, "cannot read config file \"%s\"", path);
+    }
+    fclose(fp);
+    if (n > TG__CONFIG_MAX_BYTES) {
+        free(buf);
+        return tg__fail(TG_ECONFIG, "config file \"%s\" is larger than %d bytes", path,
+                        TG__CONFIG_MAX_BYTES);
+    }
+    if (memchr(buf, '\0', n)) {
+        free(buf);
+        return tg__fail(TG_ECONFIG, "config file \"%s\" contains a NUL byte", path);
+    }
+    buf[n] = '\0';
+    *text = buf;
+    return TG_OK;
+}
+
+int tg_gate_new_from_file(tg_gate **out, const char *config_path)
+{
+    char dir[PATH_MAX], *text, *slash;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !config_path)
+        return tg__fail(TG_EINVAL, "tg_gate_new_from_file: NULL argument");
+    if (!realpath(config_path, dir))
+        return tg__fail(TG_EIO, "cannot open config file \"%s\": %s", config_path,
+                        strerror(errno));
+    slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    rc = tg__read_config_file(config_path, &text);
+    if (rc != TG_OK)
+        return rc;
+    rc = tg__gate_create(out, text, dir, NULL, NULL);
+    free(text);
+    return rc;
+}
+
+void tg_gate_free(tg_gate *g)
+{
+    tg__flight *f, *next;
+
+    if (!g)
+        return;
+    tg__plugin_close(&g->plugin);
+    for (f = g->flights; f; f = next) {
+        next = f->next;
+        free(f->id);
+        free(f);
+    }
+    pthread_cond_destroy(&g->flight_done);
+    tg__cache_destroy(&g->cache);
+    tg__rules_free(g->rules_owned);
+    tg__conns_destroy(&g->conns);
+    free(g);
+}

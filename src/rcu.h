@@ -1,0 +1,81 @@
+/*
+ * Epoch-based reclamation for the cache's lock-free read path.
+ *
+ * Readers (threads in tg_gate_check) publish the global epoch in their own
+ * cache line on entry and clear it on exit; they take no lock and write no
+ * shared line. Writers (under their own lock) unlink an object, then retire it
+ * with the epoch it was unlinked in; it is freed only once every reader that
+ * could have seen it has left its read section.
+ *
+ * Where the kernel offers membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), the
+ * reader's store→load ordering is enforced by the writer's membarrier() before
+ * it scans the readers, so the read side needs no fence; elsewhere the reader
+ * uses a sequentially consistent exchange (a full barrier).
+ */
+#ifndef TG_SRC_RCU_H
+#define TG_SRC_RCU_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TG__CACHE_LINE 64
+
+typedef struct tg__reader {
+    _Alignas(TG__CACHE_LINE) _Atomic uint64_t epoch; /* 0: not reading */
+    uint32_t id;                                     /* dense, reused after thread exit */
+    _Atomic int in_use;
+    struct tg__reader *next;                         /* registry; never unlinked */
+} tg__reader;
+
+/* Something retired: embedded in the retired object. */
+typedef struct tg__rcu_head {
+    struct tg__rcu_head *next;
+    uint64_t epoch;
+    void (*free_fn)(struct tg__rcu_head *head);
+} tg__rcu_head;
+
+/* A writer's list of retired objects. Serialised by the writer's own lock. */
+typedef struct tg__limbo {
+    tg__rcu_head *head;
+    size_t count;
+} tg__limbo;
+
+extern _Atomic uint64_t tg__rcu_epoch;
+extern int tg__rcu_fast; /* membarrier available: readers need no fence */
+extern _Thread_local tg__reader *tg__rcu_self __attribute__((tls_model("initial-exec")));
+
+/* Register the calling thread (first read section); NULL when out of memory. */
+tg__reader *tg__rcu_register(void);
+
+static inline tg__reader *tg__rcu_reader(void)
+{
+    tg__reader *r = tg__rcu_self;
+    return r ? r : tg__rcu_register();
+}
+
+static inline void tg__rcu_enter(tg__reader *r)
+{
+    uint64_t e = atomic_load_explicit(&tg__rcu_epoch, memory_order_acquire);
+    if (tg__rcu_fast) {
+        atomic_store_explicit(&r->epoch, e, memory_order_release);
+        atomic_signal_fence(memory_order_seq_cst);
+    } else {
+        (void)atomic_exchange_explicit(&r->epoch, e, memory_order_seq_cst);
+    }
+}
+
+static inline void tg__rcu_exit(tg__reader *r)
+{
+    atomic_store_explicit(&r->epoch, 0, memory_order_release);
+}
+
+/* Retire @p h (already unreachable for new readers); freed later by
+ * tg__rcu_reclaim with h->free_fn. */
+void tg__rcu_retire(tg__limbo *l, tg__rcu_head *h, void (*free_fn)(tg__rcu_head *));
+
+/* Free the retired objects no reader can still see. With @p wait, wait for
+ * the readers in their sections to leave and free everything. */
+void tg__rcu_reclaim(tg__limbo *l, int wait);
+
+#endif
