@@ -18,8 +18,9 @@ typedef struct tg__conn {
 
 typedef struct tg__conns {
     pthread_mutex_t lock;
-    tg__conn **items;
+    tg__conn **items;   /* items[i]->index == i; allocated once, never moves */
     size_t n, cap;
+    tg__conn **slots;   /* open-addressing index by hash: lookups take no lock */
 } tg__conns;
 
 int tg__conns_init(tg__conns *c);
