@@ -11,23 +11,13 @@ tg__entry tg__tombstone;
 #define TG__RECLAIM_BATCH 64
 #define TG__MIN_SLOTS 64
 
-static void tg__entry_free_rcu(tg__rcu_head *h)
+static void tg__entry_free(void *obj)
 {
-    tg__entry *e = (tg__entry *)((char *)h - offsetof(tg__entry, rcu));
+    tg__entry *e = obj;
     tg__link *l = atomic_load_explicit(&e->link, memory_order_relaxed);
     if (l)
         tg__link_free(l);
     free(e);
-}
-
-static void tg__link_free_rcu(tg__rcu_head *h)
-{
-    free((char *)h - offsetof(tg__link, rcu));
-}
-
-static void tg__slots_free_rcu(tg__rcu_head *h)
-{
-    free((char *)h - offsetof(tg__slots, rcu));
 }
 
 tg__link *tg__link_new(const char *url, size_t len, int64_t expires_at_ms, int64_t refresh_mono)
@@ -81,7 +71,7 @@ void tg__cache_destroy(tg__cache *c)
         for (i = 0; i <= s->mask; i++) {
             tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
             if (e && e != TG__TOMBSTONE)
-                tg__entry_free_rcu(&e->rcu);
+                tg__entry_free(e);
         }
         free(s);
     }
@@ -110,7 +100,7 @@ static size_t tg__probe(tg__slots *s, const tg__conn *conn, const char *id, size
             if (free_at == SIZE_MAX)
                 free_at = i;
         } else if (e->hash == hash && e->conn == conn && e->id_len == id_len &&
-                   memcmp(e->id, id, id_len) == 0) {
+                   tg__bytes_equal(e->id, id, id_len)) {
             *found = 1;
             return i;
         }
@@ -145,7 +135,7 @@ static int tg__cache_make_room(tg__cache *c)
     atomic_store_explicit(&c->slots, s, memory_order_release);
     c->used = c->count;
     c->hand = 0;
-    tg__rcu_retire(&c->limbo, &old->rcu, tg__slots_free_rcu);
+    tg__rcu_retire(&c->limbo, &old->rcu, free, old);
     return TG_OK;
 }
 
@@ -154,7 +144,7 @@ static void tg__unlink_at(tg__cache *c, tg__slots *s, size_t i)
     tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
     atomic_store_explicit(&s->slot[i], TG__TOMBSTONE, memory_order_release);
     c->count--;
-    tg__rcu_retire(&c->limbo, &e->rcu, tg__entry_free_rcu);
+    tg__rcu_retire(&c->limbo, tg__entry_rcu(e), tg__entry_free, e);
 }
 
 /* CLOCK: clear reference bits until an unreferenced entry comes up. */
@@ -183,7 +173,7 @@ static void tg__entry_set_link(tg__cache *c, tg__entry *e, tg__link *link)
 {
     tg__link *old = atomic_exchange_explicit(&e->link, link, memory_order_acq_rel);
     if (old)
-        tg__rcu_retire(&c->limbo, &old->rcu, tg__link_free_rcu);
+        tg__rcu_retire(&c->limbo, &old->rcu, free, old);
 }
 
 int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, size_t id_len,
@@ -214,7 +204,7 @@ int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, siz
         tg__link_free(link);
         return rc;
     }
-    e = malloc(sizeof *e + id_len + 1);
+    e = malloc(tg__entry_rcu_offset(id_len) + sizeof(tg__rcu_head));
     if (!e) {
         tg__link_free(link);
         return tg__fail(TG_ENOMEM, "cache: out of memory");

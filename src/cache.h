@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "toolgate/toolgate.h"
+#include "bytes.h"
 #include "conns.h"
 #include "rcu.h"
 
@@ -34,16 +35,29 @@ typedef struct tg__link {
 #define TG__STATE_EXPIRES(s) ((int64_t)((s) >> 4))
 #define TG__STATE_MAX_EXPIRY ((int64_t)(UINT64_MAX >> 5))
 
+/* What a check reads comes first, the identifier right after it, so a short
+ * key and its state share a cache line; the reclamation head trails the
+ * identifier (tg__entry_rcu). */
 typedef struct tg__entry {
-    _Atomic uint64_t state;
-    tg__link *_Atomic link;
     uint64_t hash;
     const tg__conn *conn;
+    _Atomic uint64_t state;
+    tg__link *_Atomic link;
     uint32_t id_len;
     _Atomic uint8_t ref;  /* CLOCK reference bit */
-    tg__rcu_head rcu;
     char id[];
 } tg__entry;
+
+static inline size_t tg__entry_rcu_offset(size_t id_len)
+{
+    size_t a = _Alignof(tg__rcu_head);
+    return (offsetof(tg__entry, id) + id_len + 1 + a - 1) / a * a;
+}
+
+static inline tg__rcu_head *tg__entry_rcu(tg__entry *e)
+{
+    return (tg__rcu_head *)(void *)((char *)e + tg__entry_rcu_offset(e->id_len));
+}
 
 typedef struct tg__slots {
     tg__rcu_head rcu;
@@ -92,7 +106,7 @@ static inline tg__entry *tg__cache_find(tg__cache *c, const tg__conn *conn, cons
         if (!e)
             return NULL;
         if (e->hash == hash && e->conn == conn && e->id_len == id_len &&
-            memcmp(e->id, id, id_len) == 0)
+            tg__bytes_equal(e->id, id, id_len))
             return e;
         i = (i + 1) & s->mask;
     }

@@ -41,7 +41,7 @@ int tg_decision_has_status(const tg_decision *d)
 
 const char *tg_decision_tool(const tg_decision *d)
 {
-    return d && d->has_tool ? d->tool : NULL;
+    return d ? d->tool : NULL;
 }
 
 const char *tg_decision_identifier(const tg_decision *d)
@@ -51,7 +51,7 @@ const char *tg_decision_identifier(const tg_decision *d)
 
 const char *tg_decision_connection(const tg_decision *d)
 {
-    return d && d->has_connection ? d->connection : NULL;
+    return d ? d->connection : NULL;
 }
 
 const char *tg_decision_link(const tg_decision *d)
@@ -94,8 +94,8 @@ static void tg__build_reason(tg_decision *d)
 {
     char *r = d->reason;
     size_t n = sizeof d->reason;
-    const char *tool = d->has_tool ? d->tool : "";
-    const char *conn = d->has_connection ? d->connection : "";
+    const char *tool = d->tool ? d->tool : "";
+    const char *conn = d->connection ? d->connection : "";
 
     switch ((tg__why)d->why) {
     case TG__WHY_UNMAPPED_ALLOW:
@@ -132,7 +132,7 @@ static void tg__build_reason(tg_decision *d)
         break;
     case TG__WHY_STATUS:
     default:
-        if (!d->has_connection)
+        if (!d->connection)
             snprintf(r, n, "no decision has been made");
         else
             snprintf(r, n, "%s account of %s %s", conn, d->identifier,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "toolgate/toolgate.h"
+#include "bytes.h"
 
 /* Why the verdict is what it is: selects the reason sentence. */
 typedef enum tg__why {
@@ -23,28 +24,24 @@ struct tg_decision {
     tg_source source;
     uint8_t why;
     uint8_t has_status;
-    uint8_t has_tool;
-    uint8_t has_connection;
     uint8_t has_link;
     uint8_t stale;
     uint8_t reason_ready;
     int64_t link_expires_at;
-    char tool[TG_TOOL_MAX + 1];
+    const char *tool;        /* NULL, tool_buf, or a name the gate keeps */
+    const char *connection;  /* NULL or the gate's interned name */
+    char tool_buf[TG_TOOL_MAX + 1];
     char identifier[TG_IDENTIFIER_MAX + 1];
-    char connection[TG_CONNECTION_MAX + 1];
     char link[TG_LINK_MAX + 1];
     char reason[TG_IDENTIFIER_MAX + TG_CONNECTION_MAX + TG_TOOL_MAX + 256];
 };
 
-/* Start filling: identity of the check (lengths known by the caller). */
-static inline void tg__decision_begin(tg_decision *d, const char *tool, size_t tool_len,
-                                      const char *id, size_t id_len)
+/* Start filling: the identifier (length known by the caller). */
+static inline void tg__decision_begin(tg_decision *d, const char *id, size_t id_len)
 {
-    d->has_tool = tool != NULL;
-    if (tool)
-        memcpy(d->tool, tool, tool_len + 1);
-    memcpy(d->identifier, id, id_len + 1);
-    d->has_connection = 0;
+    tg__copy_cstr(d->identifier, id, id_len);
+    d->tool = NULL;
+    d->connection = NULL;
     d->has_status = 0;
     d->has_link = 0;
     d->stale = 0;
@@ -55,10 +52,15 @@ static inline void tg__decision_begin(tg_decision *d, const char *tool, size_t t
     d->why = TG__WHY_STATUS;
 }
 
-static inline void tg__decision_connection(tg_decision *d, const char *name, size_t len)
+/* The tool: a name that lives as long as the gate, or a copy. */
+static inline void tg__decision_tool(tg_decision *d, const char *kept, const char *tool,
+                                     size_t len)
 {
-    memcpy(d->connection, name, len + 1);
-    d->has_connection = 1;
+    if (!kept) {
+        tg__copy_cstr(d->tool_buf, tool, len);
+        kept = d->tool_buf;
+    }
+    d->tool = kept;
 }
 
 /* "2026-11-25T15:10:00Z" for a Unix time in ms. TG_OK or TG_EINVAL. */

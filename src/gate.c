@@ -29,6 +29,7 @@
 #include "plugin.h"
 #include "rcu.h"
 #include "rules.h"
+#include "tool_memo.h"
 
 /* A cached link is replaced this long before it expires… */
 #define TG__LINK_MARGIN_MS 30000
@@ -40,10 +41,11 @@
  * shard and increments it without an atomic read-modify-write. */
 #define TG__SHARDS 64
 
+/* A hit counts only its verdict; hits = verdicts - misses - unmapped. */
 typedef struct tg__shard {
-    _Alignas(TG__CACHE_LINE) _Atomic uint64_t hits;
+    _Alignas(TG__CACHE_LINE) _Atomic uint64_t verdicts[4];
     _Atomic uint64_t misses;
-    _Atomic uint64_t verdicts[4];
+    _Atomic uint64_t unmapped;
 } tg__shard;
 
 /* One provider round for one key; the callers that miss on the key while it
@@ -70,6 +72,7 @@ typedef struct tg__flight {
 struct tg_gate {
     /* Read on every check. */
     const tg__rules *rules;
+    tg__tool_memo tools;
     tg_clock_fn clock;
     void *clock_ctx;
     uint64_t seed;
@@ -97,7 +100,7 @@ static int64_t tg__default_clock(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + (int64_t)((uint64_t)ts.tv_nsec / 1000000u);
 }
 
 static inline int64_t tg__gate_now(const tg_gate *g)
@@ -341,7 +344,6 @@ static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
             if (cached != TG_STATUS_ACTIVE)
                 tg__fill_link(d, link->url, link->len, link->expires_at_ms);
             pthread_mutex_unlock(&g->cache.lock);
-            tg__count(&tg__shard_of(g, r)->hits, r);
             tg__count_verdict(g, r, d->verdict);
             return TG_OK;
         }
@@ -394,15 +396,15 @@ static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
     tg__fill_from_flight(g, f, now, d);
     tg__flight_release(f);
     pthread_mutex_unlock(&g->cache.lock);
-    tg__count(&tg__shard_of(g, r)->misses, r);
     tg__count_verdict(g, r, d->verdict);
+    tg__count(&tg__shard_of(g, r)->misses, r);
     return TG_OK;
 }
 
 /* ---- the check ---------------------------------------------------------- */
 
-static int tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, size_t id_len,
-                           tg_decision *d)
+static inline __attribute__((always_inline)) int
+tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, size_t id_len, tg_decision *d)
 {
     tg__reader *r = tg__rcu_reader();
     uint64_t hash;
@@ -411,7 +413,7 @@ static int tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, siz
 
     if (!r)
         return tg__fail(TG_ENOMEM, "gate: out of memory registering the thread");
-    tg__decision_connection(d, conn->name, conn->len);
+    d->connection = conn->name;
     hash = tg__key_hash(conn, tg__hash_bytes(id, id_len, g->seed));
     now = tg__gate_now(g);
 
@@ -425,8 +427,7 @@ static int tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, siz
                 tg__cache_touch(e);
                 tg__rcu_exit(r);
                 tg__fill_status(d, status, TG_SOURCE_CACHE);
-                tg__count(&tg__shard_of(g, r)->hits, r);
-                tg__count(&tg__shard_of(g, r)->verdicts[TG_VERDICT_ALLOW], r);
+                tg__count_verdict(g, r, TG_VERDICT_ALLOW);
                 return TG_OK;
             }
             tg__link *l = atomic_load_explicit(&e->link, memory_order_acquire);
@@ -435,38 +436,66 @@ static int tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, siz
                 tg__cache_touch(e);
                 tg__rcu_exit(r);
                 tg__fill_status(d, status, TG_SOURCE_CACHE);
-                tg__count(&tg__shard_of(g, r)->hits, r);
                 tg__count_verdict(g, r, TG_VERDICT_NEEDS_AUTHORIZATION);
                 return TG_OK;
             }
         }
     }
     tg__rcu_exit(r);
+    /* Equal to a cached identifier means valid; anything else is checked
+     * before it can reach the provider or the cache. */
+    if (!tg__valid_identifier(id, NULL))
+        return tg__invalid_input("identifier", id);
     return tg__gate_miss(g, r, conn, id, id_len, hash, d);
 }
 
 int tg_gate_check(tg_gate *g, const char *tool, const char *identifier, tg_decision *d)
 {
     size_t tool_len, id_len;
+    const tg__tool *t = NULL;
     const tg__conn *conn;
+    uint64_t tool_hash;
 
     if (!g || !d)
         return tg__fail(TG_EINVAL, "tg_gate_check: NULL gate or decision");
-    if (!tg__valid_tool(tool, &tool_len))
+    if (!tool)
         return tg__invalid_input("tool", tool);
-    if (!tg__valid_identifier(identifier, &id_len))
-        return tg__invalid_input("identifier", identifier);
+    /* A tool name equal to one resolved before is valid: skip the rules. */
+    tool_len = strnlen(tool, TG_TOOL_MAX + 1);
+    tool_hash = tg__tool_hash(&g->tools, tool, tool_len);
+    if (tool_len <= TG_TOOL_MAX)
+        t = tg__tool_memo_find(&g->tools, tool, tool_len, tool_hash);
+    if (t) {
+        conn = t->conn;
+    } else {
+        if (!tg__valid_tool(tool, &tool_len))
+            return tg__invalid_input("tool", tool);
+        conn = tg__rules_resolve(g->rules, tool, tool_len);
+        t = tg__tool_memo_add(&g->tools, tool, tool_len, tool_hash, conn);
+    }
 
-    tg__decision_begin(d, tool, tool_len, identifier, id_len);
-    conn = tg__rules_resolve(g->rules, tool, tool_len);
+    if (!identifier)
+        return tg__invalid_input("identifier", identifier);
+    id_len = strnlen(identifier, TG_IDENTIFIER_MAX + 1);
+    if (id_len == 0 || id_len > TG_IDENTIFIER_MAX)
+        return tg__invalid_input("identifier", identifier);
     if (!conn) {
-        tg__reader *r = tg__rcu_reader();
+        tg__reader *r;
+        if (!tg__valid_identifier(identifier, &id_len))
+            return tg__invalid_input("identifier", identifier);
+        tg__decision_begin(d, identifier, id_len);
+        tg__decision_tool(d, t ? t->name : NULL, tool, tool_len);
         d->verdict = g->unmapped_deny ? TG_VERDICT_DENY : TG_VERDICT_ALLOW;
         d->why = g->unmapped_deny ? TG__WHY_UNMAPPED_DENY : TG__WHY_UNMAPPED_ALLOW;
-        if (r)
+        r = tg__rcu_reader();
+        if (r) {
             tg__count_verdict(g, r, d->verdict);
+            tg__count(&tg__shard_of(g, r)->unmapped, r);
+        }
         return TG_OK;
     }
+    tg__decision_begin(d, identifier, id_len);
+    tg__decision_tool(d, t ? t->name : NULL, tool, tool_len);
     return tg__gate_decide(g, conn, identifier, id_len, d);
 }
 
@@ -497,7 +526,7 @@ int tg_gate_check_connection(tg_gate *g, const char *connection, const char *ide
     rc = tg__gate_key(g, connection, identifier, &conn, &id_len);
     if (rc != TG_OK)
         return rc;
-    tg__decision_begin(d, NULL, 0, identifier, id_len);
+    tg__decision_begin(d, identifier, id_len);
     return tg__gate_decide(g, conn, identifier, id_len, d);
 }
 
@@ -618,6 +647,7 @@ void tg_gate_set_clock(tg_gate *g, tg_clock_fn fn, void *ctx)
 int tg_gate_stats(const tg_gate *g, tg_stats *out)
 {
     size_t i, v;
+    uint64_t checks = 0, unmapped = 0;
     tg_gate *m = (tg_gate *)g; /* the cache lock is taken for the entry count */
 
     if (!g || !out)
@@ -629,11 +659,16 @@ int tg_gate_stats(const tg_gate *g, tg_stats *out)
     out->version = TG_STATS_VERSION;
     for (i = 0; i < TG__SHARDS; i++) {
         const tg__shard *s = &g->shards[i];
-        out->hits += atomic_load_explicit(&s->hits, memory_order_relaxed);
         out->misses += atomic_load_explicit(&s->misses, memory_order_relaxed);
+        unmapped += atomic_load_explicit(&s->unmapped, memory_order_relaxed);
         for (v = 0; v < 4; v++)
             out->verdicts[v] += atomic_load_explicit(&s->verdicts[v], memory_order_relaxed);
     }
+    for (v = 0; v < 4; v++)
+        checks += out->verdicts[v];
+    /* Counted verdict first: a concurrent miss cannot make this negative,
+     * but clamp anyway. */
+    out->hits = checks > out->misses + unmapped ? checks - out->misses - unmapped : 0;
     out->provider_calls = atomic_load_explicit(&g->provider_calls, memory_order_relaxed);
     out->provider_errors = atomic_load_explicit(&g->provider_errors, memory_order_relaxed);
     out->evictions = atomic_load_explicit(&g->cache.evictions, memory_order_relaxed);
@@ -690,6 +725,9 @@ static int tg__gate_create(tg_gate **out, const char *json, const char *base_dir
     g->policy = cfg.on_provider_error;
     g->unmapped_deny = cfg.unmapped_deny;
 
+    rc = tg__tool_memo_init(&g->tools, tg__random_seed());
+    if (rc != TG_OK)
+        goto fail_memo;
     rc = tg__conns_init(&g->conns);
     if (rc != TG_OK)
         goto fail_conns;
@@ -723,6 +761,8 @@ fail_cache:
 fail_rules:
     tg__conns_destroy(&g->conns);
 fail_conns:
+    tg__tool_memo_destroy(&g->tools);
+fail_memo:
     free(g);
     tg__config_free(&cfg);
     return rc;
@@ -821,5 +861,6 @@ void tg_gate_free(tg_gate *g)
     tg__cache_destroy(&g->cache);
     tg__rules_free(g->rules_owned);
     tg__conns_destroy(&g->conns);
+    tg__tool_memo_destroy(&g->tools);
     free(g);
 }

@@ -12,9 +12,11 @@
 #define TG__HASH_K1 0xd6e8feb86659fd93ull
 #define TG__HASH_K2 0xa0761d6478bd642full
 
+__extension__ typedef unsigned __int128 tg__u128;
+
 static inline uint64_t tg__hash_mix(uint64_t a, uint64_t b)
 {
-    __uint128_t r = (__uint128_t)a * b;
+    tg__u128 r = (tg__u128)a * b;
     return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
@@ -35,7 +37,7 @@ static inline uint64_t tg__load32(const unsigned char *p)
 static inline uint64_t tg__hash_bytes(const void *data, size_t n, uint64_t seed)
 {
     const unsigned char *p = (const unsigned char *)data;
-    uint64_t h = seed ^ tg__hash_mix((uint64_t)n ^ TG__HASH_K0, TG__HASH_K1);
+    uint64_t h = seed ^ ((uint64_t)n * TG__HASH_K0);
     uint64_t tail;
 
     if (n > 8) {
@@ -53,7 +55,7 @@ static inline uint64_t tg__hash_bytes(const void *data, size_t n, uint64_t seed)
     } else {
         tail = 0;
     }
-    return tg__hash_mix(h ^ tail ^ TG__HASH_K2, TG__HASH_K0 ^ (uint64_t)n);
+    return tg__hash_mix(h ^ tail, TG__HASH_K2);
 }
 
 #endif

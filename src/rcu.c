@@ -92,9 +92,10 @@ static uint64_t tg__rcu_oldest_reader(void)
     return oldest;
 }
 
-void tg__rcu_retire(tg__limbo *l, tg__rcu_head *h, void (*free_fn)(tg__rcu_head *))
+void tg__rcu_retire(tg__limbo *l, tg__rcu_head *h, void (*free_fn)(void *), void *obj)
 {
     h->free_fn = free_fn;
+    h->obj = obj;
     h->epoch = atomic_fetch_add_explicit(&tg__rcu_epoch, 1, memory_order_seq_cst);
     h->next = l->head;
     l->head = h;
@@ -117,7 +118,7 @@ void tg__rcu_reclaim(tg__limbo *l, int wait)
             if (h->epoch < oldest) {
                 *pp = h->next;
                 l->count--;
-                h->free_fn(h);
+                h->free_fn(h->obj);
             } else {
                 pp = &h->next;
             }

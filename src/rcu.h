@@ -32,7 +32,8 @@ typedef struct tg__reader {
 typedef struct tg__rcu_head {
     struct tg__rcu_head *next;
     uint64_t epoch;
-    void (*free_fn)(struct tg__rcu_head *head);
+    void (*free_fn)(void *obj);
+    void *obj;
 } tg__rcu_head;
 
 /* A writer's list of retired objects. Serialised by the writer's own lock. */
@@ -70,9 +71,9 @@ static inline void tg__rcu_exit(tg__reader *r)
     atomic_store_explicit(&r->epoch, 0, memory_order_release);
 }
 
-/* Retire @p h (already unreachable for new readers); freed later by
- * tg__rcu_reclaim with h->free_fn. */
-void tg__rcu_retire(tg__limbo *l, tg__rcu_head *h, void (*free_fn)(tg__rcu_head *));
+/* Retire @p obj, whose head is @p h (already unreachable for new readers);
+ * tg__rcu_reclaim calls free_fn(obj) once no reader can hold it. */
+void tg__rcu_retire(tg__limbo *l, tg__rcu_head *h, void (*free_fn)(void *), void *obj);
 
 /* Free the retired objects no reader can still see. With @p wait, wait for
  * the readers in their sections to leave and free everything. */

@@ -230,7 +230,8 @@ TG_API tg_decision *tg_decision_new(void);
 /* Free a decision; NULL is a no-op. */
 TG_API void tg_decision_free(tg_decision *d);
 
-/* Getters. Strings are borrowed: valid until @p d is next filled or freed. */
+/* Getters. Strings are borrowed: valid until @p d is next filled or freed, and
+ * no longer than the gate that filled it. */
 TG_API tg_verdict tg_decision_verdict(const tg_decision *d);
 /* TG_STATUS_UNKNOWN when no status is known (unmapped tool, provider failed). */
 TG_API tg_status tg_decision_status(const tg_decision *d);
