@@ -1,3 +1,169 @@
-/* placeholder: being written */
-typedef int tg__placeholder_main;
-int main(void){return 0;}
+/* `toolgate`: subcommand dispatch, top-level --help and --version. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define CLI_CONFIG_HELP                                                                  \
+    "  --config FILE         configuration file (default: $TOOLGATE_CONFIG, then\n"     \
+    "                        ./toolgate.json)\n"
+#define CLI_FORMAT_HELP                                                                  \
+    "  --format json|text    output format (default json; text is one line for a\n"     \
+    "                        person)\n"
+#define CLI_HELP_HELP "  -h, --help            show this help and exit\n"
+#define CLI_VALUE_NOTE                                                                   \
+    "\nA value may also be written --flag=VALUE (needed when it starts with \"--\").\n"
+
+static const char cli_check_help[] =
+    "Usage: toolgate check [--config FILE] --tool NAME --identifier ID [--format json|text]\n"
+    "\n"
+    "Decide whether tool NAME may run for the end user ID: the tool is mapped to a\n"
+    "connection by the configured tool rules and the user's connected account for it\n"
+    "must be ACTIVE. Prints the decision on stdout.\n"
+    "\n"
+    "Options:\n" CLI_CONFIG_HELP
+    "  --tool NAME           tool the agent wants to call, e.g. gmail_send_email\n"
+    "  --identifier ID       end user the call is made for, e.g. user_123\n" CLI_FORMAT_HELP
+        CLI_HELP_HELP
+    "\n"
+    "Exit status: 0 ALLOW, 10 NEEDS_AUTHORIZATION (the decision carries the link),\n"
+    "11 UNAVAILABLE, 12 DENY, 2 bad arguments, input or configuration, 1 other failure.\n"
+    CLI_VALUE_NOTE;
+
+static const char cli_status_help[] =
+    "Usage: toolgate status [--config FILE] --connection NAME --identifier ID\n"
+    "                       [--format json|text]\n"
+    "\n"
+    "Print the status of the end user's connected account for a connection, as\n"
+    "{\"connection\":...,\"identifier\":...,\"status\":...} (status null when unknown).\n"
+    "\n"
+    "Options:\n" CLI_CONFIG_HELP
+    "  --connection NAME     connection, e.g. gmail\n"
+    "  --identifier ID       end user, e.g. user_123\n" CLI_FORMAT_HELP CLI_HELP_HELP
+    "\n"
+    "Exit status: 0 ACTIVE, 10 not ACTIVE, 11 provider unavailable, 2 bad arguments,\n"
+    "input or configuration, 1 other failure.\n" CLI_VALUE_NOTE;
+
+static const char cli_link_help[] =
+    "Usage: toolgate link [--config FILE] --connection NAME --identifier ID\n"
+    "                     [--format json|text]\n"
+    "\n"
+    "Print an authorization link for the end user's connected account, whatever its\n"
+    "status, as {\"link\":...,\"link_expires_at\":...} (expiry in RFC 3339 UTC, null\n"
+    "when none). --format text prints the link alone.\n"
+    "\n"
+    "Options:\n" CLI_CONFIG_HELP
+    "  --connection NAME     connection, e.g. gmail\n"
+    "  --identifier ID       end user, e.g. user_123\n" CLI_FORMAT_HELP CLI_HELP_HELP
+    "\n"
+    "Exit status: 0 success, 11 the provider failed, 2 bad arguments, input or\n"
+    "configuration, 1 other failure (e.g. the provider has no links).\n" CLI_VALUE_NOTE;
+
+static const char cli_wait_help[] =
+    "Usage: toolgate wait [--config FILE] --connection NAME --identifier ID\n"
+    "                     [--timeout SECONDS] [--format json|text]\n"
+    "\n"
+    "Wait until the end user's connected account is ACTIVE, asking the provider\n"
+    "again with backoff (250 ms, growing 1.5x up to 5 s). A provider that cannot\n"
+    "answer is asked again. Prints the last status as `toolgate status` does;\n"
+    "shows progress on stderr when stderr is a terminal.\n"
+    "\n"
+    "Options:\n" CLI_CONFIG_HELP
+    "  --connection NAME     connection, e.g. gmail\n"
+    "  --identifier ID       end user, e.g. user_123\n"
+    "  --timeout SECONDS     give up after this long (default 300; decimals allowed)\n"
+        CLI_FORMAT_HELP CLI_HELP_HELP
+    "\n"
+    "Exit status: 0 ACTIVE, 10 timed out, 2 bad arguments, input or configuration,\n"
+    "1 other failure.\n" CLI_VALUE_NOTE;
+
+const cli_command cli_commands[] = {
+    { "check", CLI_OPT_CONFIG | CLI_OPT_TOOL | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT,
+      CLI_OPT_TOOL | CLI_OPT_IDENTIFIER, cli_check_help, cli_run_check },
+    { "status", CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT,
+      CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER, cli_status_help, cli_run_status },
+    { "link", CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT,
+      CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER, cli_link_help, cli_run_link },
+    { "wait",
+      CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT |
+          CLI_OPT_TIMEOUT,
+      CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER, cli_wait_help, cli_run_wait },
+    { NULL, 0, 0, NULL, NULL }
+};
+
+static const char cli_main_help[] =
+    "Usage: toolgate COMMAND [OPTIONS]\n"
+    "       toolgate --help | --version\n"
+    "\n"
+    "Check an AI agent's tool call against the end user's connected-account status\n"
+    "before the tool runs. A blocked call prints the authorization link to send to\n"
+    "the user.\n"
+    "\n"
+    "Commands:\n"
+    "  check   --tool NAME --identifier ID             may this tool run for this user?\n"
+    "  status  --connection NAME --identifier ID       status of the user's account\n"
+    "  link    --connection NAME --identifier ID       authorization link for the user\n"
+    "  wait    --connection NAME --identifier ID       wait until the account is ACTIVE\n"
+    "          [--timeout SECONDS]\n"
+    "\n"
+    "Every command takes --config FILE (default: $TOOLGATE_CONFIG, then\n"
+    "./toolgate.json), --format json|text (default json) and --help.\n"
+    "\n"
+    "Exit status:\n"
+    "  0   ALLOW, or success\n"
+    "  10  NEEDS_AUTHORIZATION (and `wait` timing out)\n"
+    "  11  UNAVAILABLE: the provider could not answer\n"
+    "  12  DENY: the configuration forbids the call\n"
+    "  2   bad arguments, bad input or bad configuration (one line on stderr)\n"
+    "  1   any other failure\n"
+    "\n"
+    "Run `toolgate COMMAND --help` for a command's options.\n";
+
+int main(int argc, char **argv)
+{
+    const cli_command *cmd;
+    cli_args args;
+    int rc;
+
+    if (argc < 2) {
+        cli_error("missing command (check, status, link or wait); see 'toolgate --help'");
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        if (argc > 2) {
+            cli_error("unexpected argument \"%s\" after %s", argv[2], argv[1]);
+            return CLI_EXIT_USAGE;
+        }
+        fputs(cli_main_help, stdout);
+        return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        if (argc > 2) {
+            cli_error("unexpected argument \"%s\" after --version", argv[2]);
+            return CLI_EXIT_USAGE;
+        }
+        printf("toolgate %s\n", tg_version());
+        return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    }
+
+    for (cmd = cli_commands; cmd->name; cmd++)
+        if (strcmp(argv[1], cmd->name) == 0)
+            break;
+    if (!cmd->name) {
+        if (argv[1][0] == '-')
+            cli_error("unknown option \"%s\" (a command comes first); see 'toolgate --help'",
+                      argv[1]);
+        else
+            cli_error("unknown command \"%s\"; see 'toolgate --help'", argv[1]);
+        return CLI_EXIT_USAGE;
+    }
+
+    rc = cli_parse_args(cmd, argc, argv, 2, &args);
+    if (rc == CLI_PARSE_HELP) {
+        fputs(cmd->help, stdout);
+        return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    }
+    if (rc != 0)
+        return rc;
+    return cmd->run(cmd, &args);
+}

@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# The Debian packages toolgate needs to build and test, and how to install the
+# missing ones. Sourced by scripts/demo, scripts/test and .ci/run: the list
+# lives here only.
+
+TOOLGATE_PACKAGES=(
+    build-essential
+    cmake
+    pkg-config
+    libjson-c-dev
+    libcurl4-openssl-dev
+    uthash-dev
+    libcmocka-dev
+    libmicrohttpd-dev
+    libssl-dev
+)
+
+# Run a command as root: directly when we are root, else through sudo.
+toolgate_as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        echo "toolgate: need root (or sudo) to run: $*" >&2
+        return 1
+    fi
+}
+
+# Print the packages of TOOLGATE_PACKAGES that are not installed, one a line.
+toolgate_missing_packages() {
+    local p
+    for p in "${TOOLGATE_PACKAGES[@]}"; do
+        if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
+            echo "$p"
+        fi
+    done
+}
+
+# apt-get update and install all of TOOLGATE_PACKAGES (CI: always).
+toolgate_install_all_packages() {
+    toolgate_as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+    toolgate_as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y --no-install-recommends "${TOOLGATE_PACKAGES[@]}"
+}
+
+# Install only what is missing; do nothing (and need no root) when all is there.
+toolgate_install_missing_packages() {
+    local missing
+    mapfile -t missing < <(toolgate_missing_packages)
+    if [ "${#missing[@]}" -eq 0 ]; then
+        return 0
+    fi
+    echo "toolgate: installing missing packages: ${missing[*]}" >&2
+    toolgate_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    toolgate_as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}

@@ -1,0 +1,173 @@
+/* Command-line flags of a subcommand: --flag VALUE or --flag=VALUE, nothing
+ * positional, each flag at most once. A small hand parser so every mistake
+ * gets one clear line on stderr and exit code 2. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define CLI_DEFAULT_TIMEOUT_MS (300 * 1000)
+/* Ten years: long enough for anyone, far from int64 overflow. */
+#define CLI_MAX_TIMEOUT_S 315360000
+
+static const struct {
+    const char *name; /* without the leading "--" */
+    unsigned bit;
+} cli_flags[] = {
+    { "config", CLI_OPT_CONFIG },         { "tool", CLI_OPT_TOOL },
+    { "identifier", CLI_OPT_IDENTIFIER }, { "connection", CLI_OPT_CONNECTION },
+    { "format", CLI_OPT_FORMAT },         { "timeout", CLI_OPT_TIMEOUT },
+};
+#define CLI_N_FLAGS (sizeof cli_flags / sizeof cli_flags[0])
+
+/* SECONDS: digits, optionally a '.' and more digits; at most ten years.
+ * Returns 0 with *ms set, -1 when malformed. */
+static int cli_parse_timeout(const char *s, int64_t *ms)
+{
+    int64_t whole = 0, frac_ms = 0, scale = 100;
+    const char *p = s;
+
+    if (!(*p >= '0' && *p <= '9'))
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        whole = whole * 10 + (*p - '0');
+        if (whole > CLI_MAX_TIMEOUT_S)
+            return -1;
+    }
+    if (*p == '.') {
+        p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return -1;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            frac_ms += (*p - '0') * scale; /* digits past milliseconds are dropped */
+            scale /= 10;
+        }
+    }
+    if (*p)
+        return -1;
+    *ms = whole * 1000 + frac_ms;
+    return 0;
+}
+
+static const char *cli_flag_name(unsigned bit)
+{
+    size_t i;
+    for (i = 0; i < CLI_N_FLAGS; i++)
+        if (cli_flags[i].bit == bit)
+            return cli_flags[i].name;
+    return "?";
+}
+
+static int cli_store(const cli_command *cmd, unsigned bit, const char *value, cli_args *out)
+{
+    switch (bit) {
+    case CLI_OPT_CONFIG:
+        if (!value[0]) {
+            cli_error("%s: --config needs a file name, not \"\"", cmd->name);
+            return CLI_EXIT_USAGE;
+        }
+        out->config = value;
+        break;
+    case CLI_OPT_TOOL:
+        out->tool = value;
+        break;
+    case CLI_OPT_IDENTIFIER:
+        out->identifier = value;
+        break;
+    case CLI_OPT_CONNECTION:
+        out->connection = value;
+        break;
+    case CLI_OPT_FORMAT:
+        if (strcmp(value, "json") == 0) {
+            out->format = CLI_FORMAT_JSON;
+        } else if (strcmp(value, "text") == 0) {
+            out->format = CLI_FORMAT_TEXT;
+        } else {
+            cli_error("%s: --format must be json or text, not \"%s\"", cmd->name, value);
+            return CLI_EXIT_USAGE;
+        }
+        break;
+    case CLI_OPT_TIMEOUT:
+        if (cli_parse_timeout(value, &out->timeout_ms) != 0) {
+            cli_error("%s: --timeout must be a number of seconds from 0 to %d, not \"%s\"",
+                      cmd->name, CLI_MAX_TIMEOUT_S, value);
+            return CLI_EXIT_USAGE;
+        }
+        break;
+    default:
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int cli_parse_args(const cli_command *cmd, int argc, char **argv, int first, cli_args *out)
+{
+    unsigned seen = 0;
+    size_t f;
+    int i, rc;
+
+    memset(out, 0, sizeof *out);
+    out->format = CLI_FORMAT_JSON;
+    out->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
+
+    for (i = first; i < argc; i++) {
+        const char *arg = argv[i], *name, *eq, *value;
+        size_t name_len;
+        unsigned bit = 0;
+
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+            return CLI_PARSE_HELP;
+        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+            cli_error("%s: unexpected argument \"%s\"; options are --flag VALUE, see "
+                      "'toolgate %s --help'",
+                      cmd->name, arg, cmd->name);
+            return CLI_EXIT_USAGE;
+        }
+        name = arg + 2;
+        eq = strchr(name, '=');
+        name_len = eq ? (size_t)(eq - name) : strlen(name);
+        for (f = 0; f < CLI_N_FLAGS; f++)
+            if (strlen(cli_flags[f].name) == name_len &&
+                strncmp(cli_flags[f].name, name, name_len) == 0)
+                bit = cli_flags[f].bit;
+        if (!bit) {
+            cli_error("%s: unknown option \"%.*s\"; see 'toolgate %s --help'", cmd->name,
+                      (int)(name_len + 2), arg, cmd->name);
+            return CLI_EXIT_USAGE;
+        }
+        if (!(cmd->allowed & bit)) {
+            cli_error("%s: --%s is not an option of this command; see 'toolgate %s --help'",
+                      cmd->name, cli_flag_name(bit), cmd->name);
+            return CLI_EXIT_USAGE;
+        }
+        if (seen & bit) {
+            cli_error("%s: --%s given twice", cmd->name, cli_flag_name(bit));
+            return CLI_EXIT_USAGE;
+        }
+        seen |= bit;
+        if (eq) {
+            value = eq + 1;
+        } else {
+            /* A following flag is not taken as the value: "--tool --identifier x"
+             * is a forgotten value far more often than a tool named "--identifier". */
+            if (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0) {
+                cli_error("%s: --%s needs a value", cmd->name, cli_flag_name(bit));
+                return CLI_EXIT_USAGE;
+            }
+            value = argv[++i];
+        }
+        rc = cli_store(cmd, bit, value, out);
+        if (rc != 0)
+            return rc;
+    }
+
+    for (f = 0; f < CLI_N_FLAGS; f++) {
+        unsigned bit = cli_flags[f].bit;
+        if ((cmd->required & bit) && !(seen & bit)) {
+            cli_error("%s: missing --%s; see 'toolgate %s --help'", cmd->name,
+                      cli_flags[f].name, cmd->name);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return 0;
+}

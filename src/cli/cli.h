@@ -1,0 +1,120 @@
+/* The `toolgate` command (DESIGN §8): shared types of its parts. */
+#ifndef TG_CLI_CLI_H
+#define TG_CLI_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "toolgate/toolgate.h"
+
+/* Exit codes of DESIGN §8. */
+enum {
+    CLI_EXIT_OK = 0,           /* ALLOW, or the command succeeded */
+    CLI_EXIT_FAILURE = 1,      /* any other failure */
+    CLI_EXIT_USAGE = 2,        /* bad arguments, bad input, bad configuration */
+    CLI_EXIT_NEEDS_AUTH = 10,  /* NEEDS_AUTHORIZATION; wait timed out */
+    CLI_EXIT_UNAVAILABLE = 11, /* the provider could not answer */
+    CLI_EXIT_DENY = 12         /* the configuration forbids the call */
+};
+
+typedef enum cli_format { CLI_FORMAT_JSON = 0, CLI_FORMAT_TEXT = 1 } cli_format;
+
+/* The flags a subcommand may take, as a bit set. */
+enum {
+    CLI_OPT_CONFIG = 1u << 0,
+    CLI_OPT_TOOL = 1u << 1,
+    CLI_OPT_IDENTIFIER = 1u << 2,
+    CLI_OPT_CONNECTION = 1u << 3,
+    CLI_OPT_FORMAT = 1u << 4,
+    CLI_OPT_TIMEOUT = 1u << 5
+};
+
+/* Parsed command line. Strings are borrowed from argv. */
+typedef struct cli_args {
+    const char *config;      /* NULL: $TOOLGATE_CONFIG, then ./toolgate.json */
+    const char *tool;
+    const char *identifier;
+    const char *connection;
+    cli_format format;
+    int64_t timeout_ms;      /* wait only; default 300 s */
+} cli_args;
+
+typedef struct cli_command cli_command;
+typedef int (*cli_run_fn)(const cli_command *cmd, const cli_args *args);
+
+/* One subcommand: its name, flags, help and body. */
+struct cli_command {
+    const char *name;
+    unsigned allowed;   /* CLI_OPT_* it accepts */
+    unsigned required;  /* CLI_OPT_* it needs */
+    const char *help;   /* full --help text */
+    cli_run_fn run;
+};
+
+/* The subcommands, NULL-name terminated (main.c). */
+extern const cli_command cli_commands[];
+
+/* ---- args.c ---- */
+
+/* Result of cli_parse_args beyond an exit code. */
+#define CLI_PARSE_HELP (-1)
+
+/**
+ * Parse argv[first..argc) for @p cmd into @p out.
+ * @return 0 on success; CLI_PARSE_HELP when --help was given (nothing else is
+ *         checked after it); CLI_EXIT_USAGE after printing one line on stderr.
+ */
+int cli_parse_args(const cli_command *cmd, int argc, char **argv, int first, cli_args *out);
+
+/* ---- report.c ---- */
+
+/* Print "toolgate: <formatted>" as exactly one line on stderr: control
+ * characters are escaped, so no input can break the line. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * Report a failed library call of @p cmd on stderr (one line, with
+ * tg_error_message()) and return its exit code: CLI_EXIT_USAGE for TG_EINVAL,
+ * CLI_EXIT_FAILURE for anything else.
+ */
+int cli_report_call(const cli_command *cmd, int rc);
+
+/* Exit code for a verdict: 0, 10, 11, 12; 1 for an unknown value. */
+int cli_exit_for_verdict(tg_verdict v);
+
+/* ---- gate_open.c ---- */
+
+/**
+ * Open the gate named by --config, $TOOLGATE_CONFIG or ./toolgate.json.
+ * @return 0 with *out set (caller frees with tg_gate_free); otherwise the exit
+ *         code after one line on stderr naming the file: CLI_EXIT_USAGE for
+ *         configuration errors (TG_ECONFIG, TG_EIO, TG_EPLUGIN, TG_EINVAL),
+ *         CLI_EXIT_FAILURE for the rest.
+ */
+int cli_open_gate(const cli_args *args, tg_gate **out);
+
+/* ---- output.c ---- */
+
+/* Write Unix ms @p ms as RFC 3339 UTC ("2026-11-25T15:10:00Z") into buf
+ * (at least 32 bytes). Returns 0, or -1 when ms is not representable. */
+int cli_format_time(int64_t ms, char *buf, size_t len);
+
+/* Print a decision on stdout as tg_decision_to_json() or as one text line.
+ * Returns 0, or an exit code after reporting on stderr. */
+int cli_print_decision(const tg_decision *d, cli_format format);
+
+/* Print {"connection","identifier","status"} (status null when the decision
+ * has none) or its text line. Returns 0, or an exit code after reporting. */
+int cli_print_status(const char *connection, const char *identifier, const tg_decision *d,
+                     cli_format format);
+
+/* Print {"link","link_expires_at"} or the link alone. Returns 0 or an exit code. */
+int cli_print_link(const char *link, int64_t expires_at_ms, cli_format format);
+
+/* ---- commands ---- */
+int cli_run_check(const cli_command *cmd, const cli_args *args);
+int cli_run_status(const cli_command *cmd, const cli_args *args);
+int cli_run_link(const cli_command *cmd, const cli_args *args);
+int cli_run_wait(const cli_command *cmd, const cli_args *args);
+
+#endif

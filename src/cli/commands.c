@@ -1,0 +1,105 @@
+/* `toolgate check`, `status` and `link`: one gate, one question, one answer. */
+#include <stdlib.h>
+
+#include "cli.h"
+
+/* Open the gate and a decision for a command; on failure the exit code. */
+static int cli_begin(const cli_args *args, tg_gate **gate, tg_decision **d)
+{
+    int rc = cli_open_gate(args, gate);
+
+    if (rc != 0)
+        return rc;
+    *d = tg_decision_new();
+    if (!*d) {
+        tg_gate_free(*gate);
+        *gate = NULL;
+        cli_error("out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    return 0;
+}
+
+int cli_run_check(const cli_command *cmd, const cli_args *args)
+{
+    tg_gate *gate = NULL;
+    tg_decision *d = NULL;
+    int rc = cli_begin(args, &gate, &d);
+
+    if (rc != 0)
+        return rc;
+    rc = tg_gate_check(gate, args->tool, args->identifier, d);
+    if (rc != TG_OK) {
+        rc = cli_report_call(cmd, rc);
+    } else {
+        rc = cli_print_decision(d, args->format);
+        if (rc == 0)
+            rc = cli_exit_for_verdict(tg_decision_verdict(d));
+    }
+    tg_decision_free(d);
+    tg_gate_free(gate);
+    return rc;
+}
+
+int cli_run_status(const cli_command *cmd, const cli_args *args)
+{
+    tg_gate *gate = NULL;
+    tg_decision *d = NULL;
+    int rc = cli_begin(args, &gate, &d);
+
+    if (rc != 0)
+        return rc;
+    rc = tg_gate_check_connection(gate, args->connection, args->identifier, d);
+    if (rc != TG_OK) {
+        rc = cli_report_call(cmd, rc);
+    } else {
+        rc = cli_print_status(args->connection, args->identifier, d, args->format);
+        if (rc == 0)
+            rc = cli_exit_for_verdict(tg_decision_verdict(d));
+    }
+    tg_decision_free(d);
+    tg_gate_free(gate);
+    return rc;
+}
+
+int cli_run_link(const cli_command *cmd, const cli_args *args)
+{
+    char small[TG_LINK_MAX + 1];
+    char *buf = small, *grown = NULL;
+    size_t len = sizeof small, needed = 0;
+    int64_t expires_at_ms = 0;
+    tg_gate *gate = NULL;
+    int rc = cli_open_gate(args, &gate);
+
+    if (rc != 0)
+        return rc;
+    for (;;) {
+        rc = tg_gate_link(gate, args->connection, args->identifier, buf, len, &needed,
+                          &expires_at_ms);
+        if (rc != TG_EBUFS || needed <= len)
+            break;
+        free(grown);
+        grown = malloc(needed);
+        if (!grown) {
+            tg_gate_free(gate);
+            cli_error("out of memory");
+            return CLI_EXIT_FAILURE;
+        }
+        buf = grown;
+        len = needed;
+    }
+
+    if (rc == TG_OK) {
+        rc = cli_print_link(buf, expires_at_ms, args->format);
+    } else if (rc == TG_EPROVIDER || rc == TG_ETIMEOUT) {
+        const char *detail = tg_error_message();
+        cli_error("%s: %s: %s", cmd->name, tg_strerror(rc),
+                  detail && detail[0] ? detail : "no detail");
+        rc = CLI_EXIT_UNAVAILABLE;
+    } else {
+        rc = cli_report_call(cmd, rc);
+    }
+    free(grown);
+    tg_gate_free(gate);
+    return rc;
+}

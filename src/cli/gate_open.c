@@ -1,0 +1,42 @@
+/* Finding the configuration file and opening the gate from it. */
+#include <stdlib.h>
+
+#include "cli.h"
+
+#define CLI_DEFAULT_CONFIG "./toolgate.json"
+
+int cli_open_gate(const cli_args *args, tg_gate **out)
+{
+    const char *path = args->config, *detail, *hint = "";
+    int defaulted = 0, rc;
+
+    if (!path) {
+        path = getenv("TOOLGATE_CONFIG");
+        if (!path || !path[0]) {
+            path = CLI_DEFAULT_CONFIG;
+            defaulted = 1;
+        }
+    }
+
+    rc = tg_gate_new_from_file(out, path);
+    if (rc == TG_OK)
+        return CLI_EXIT_OK;
+    *out = NULL;
+
+    detail = tg_error_message();
+    if (!detail || !detail[0])
+        detail = tg_strerror(rc);
+    if (rc == TG_EIO && defaulted)
+        hint = " (no --config given and TOOLGATE_CONFIG is not set)";
+    cli_error("config %s: %s%s", path, detail, hint);
+
+    switch (rc) {
+    case TG_EINVAL:
+    case TG_ECONFIG:
+    case TG_EIO:
+    case TG_EPLUGIN:
+        return CLI_EXIT_USAGE;
+    default:
+        return CLI_EXIT_FAILURE;
+    }
+}

@@ -1,0 +1,66 @@
+/* Errors on stderr (one line each) and the exit codes of DESIGN §8. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define CLI_ERROR_MAX 2048
+
+void cli_error(const char *fmt, ...)
+{
+    char msg[CLI_ERROR_MAX];
+    char line[CLI_ERROR_MAX * 4 + 32];
+    size_t i, o = 0;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        snprintf(msg, sizeof msg, "(error message could not be formatted)");
+
+    o = (size_t)snprintf(line, sizeof line, "toolgate: ");
+    for (i = 0; msg[i]; i++) {
+        unsigned char c = (unsigned char)msg[i];
+        /* Escape control characters: one failure, one line, whatever the input. */
+        if (c < 0x20 || c == 0x7F)
+            o += (size_t)snprintf(line + o, sizeof line - o, "\\x%02X", c);
+        else
+            line[o++] = (char)c;
+    }
+    if (n >= (int)sizeof msg)
+        o += (size_t)snprintf(line + o, sizeof line - o, "...");
+    line[o++] = '\n';
+    fwrite(line, 1, o, stderr);
+    fflush(stderr);
+}
+
+int cli_report_call(const cli_command *cmd, int rc)
+{
+    const char *detail = tg_error_message();
+
+    if (!detail || !detail[0])
+        detail = tg_strerror(rc);
+    if (rc == TG_EINVAL) {
+        cli_error("%s: %s", cmd->name, detail);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(detail, tg_strerror(rc)) == 0)
+        cli_error("%s: %s", cmd->name, detail);
+    else
+        cli_error("%s: %s: %s", cmd->name, tg_strerror(rc), detail);
+    return CLI_EXIT_FAILURE;
+}
+
+int cli_exit_for_verdict(tg_verdict v)
+{
+    switch (v) {
+    case TG_VERDICT_ALLOW: return CLI_EXIT_OK;
+    case TG_VERDICT_NEEDS_AUTHORIZATION: return CLI_EXIT_NEEDS_AUTH;
+    case TG_VERDICT_UNAVAILABLE: return CLI_EXIT_UNAVAILABLE;
+    case TG_VERDICT_DENY: return CLI_EXIT_DENY;
+    }
+    return CLI_EXIT_FAILURE;
+}
