@@ -1,2 +1,271 @@
-/* placeholder: being written */
-typedef int tg__placeholder_plugin;
+/* Provider loading: the host services table, built-in providers and shared
+ * objects found by path (STYLE habit 7). */
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "toolgate/provider.h"
+#include "toolgate/toolgate.h"
+#include "error.h"
+#include "input.h"
+#include "plugin.h"
+
+/* ---- host services ------------------------------------------------------ */
+
+static void tg__host_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void tg__host_set_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tg__set_error_v(fmt, ap);
+    va_end(ap);
+}
+
+static int64_t tg__host_wall_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return 0;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int tg__host_valid_connection(const char *connection)
+{
+    return tg__valid_connection(connection, NULL);
+}
+
+static int tg__host_valid_identifier(const char *identifier)
+{
+    return tg__valid_identifier(identifier, NULL);
+}
+
+static const tg_host tg__host_table = {
+    TG_PROVIDER_ABI_VERSION,
+    (uint32_t)sizeof(tg_host),
+    tg__host_set_error,
+    tg_status_parse,
+    tg__host_wall_ms,
+    tg__host_valid_connection,
+    tg__host_valid_identifier,
+};
+
+const tg_host *tg__host(void)
+{
+    return &tg__host_table;
+}
+
+/* ---- built-in providers ------------------------------------------------- */
+
+/* Providers linked into the library, by "provider.type". A new built-in (e.g.
+ * "scalekit" → tg__scalekit_provider_entry) is one more row here, and one more
+ * name in the message of tg__plugin_open() below. */
+static const struct {
+    const char *name;
+    tg_provider_entry_fn entry;
+} tg__builtins[] = {
+    { "file", tg__file_provider_entry },
+};
+
+/* ---- validation --------------------------------------------------------- */
+
+/* A bounded, printable excerpt of an untrusted name for a message. */
+static void tg__plugin_excerpt(const char *s, char *out, size_t cap)
+{
+    size_t i, o = 0;
+    for (i = 0; s[i] && i < 200 && o + 5 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')
+            out[o++] = (char)c;
+        else
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
+    }
+    if (s[i] && o + 4 < cap) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o < cap ? o : cap - 1] = '\0';
+}
+
+/* The fields this host calls: everything up to and including get_link. */
+#define TG__PROVIDER_MIN_SIZE \
+    (offsetof(tg_provider, get_link) + sizeof(((tg_provider *)0)->get_link))
+
+/* Check a method table; @p what names it in messages ("provider module \"…\""). */
+static int tg__plugin_check_table(const tg_provider *vt, const char *what)
+{
+    const char *missing = NULL;
+
+    if (!vt)
+        return tg__fail(TG_EPLUGIN, "%s: no method table", what);
+    if (vt->abi_version != TG_PROVIDER_ABI_VERSION)
+        return tg__fail(TG_EPLUGIN, "%s: built for provider ABI version %u, this library has %u",
+                        what, (unsigned)vt->abi_version, (unsigned)TG_PROVIDER_ABI_VERSION);
+    if (vt->struct_size < TG__PROVIDER_MIN_SIZE)
+        return tg__fail(TG_EPLUGIN, "%s: method table of %u bytes, at least %u needed", what,
+                        (unsigned)vt->struct_size, (unsigned)TG__PROVIDER_MIN_SIZE);
+    if (!vt->create)
+        missing = "create";
+    else if (!vt->destroy)
+        missing = "destroy";
+    else if (!vt->get_status)
+        missing = "get_status";
+    else if (!vt->get_link)
+        missing = "get_link";
+    if (missing)
+        return tg__fail(TG_EPLUGIN, "%s: method table lacks %s()", what, missing);
+    return TG_OK;
+}
+
+/* Validate, then create the provider's state. */
+static int tg__plugin_create(tg__plugin *p, const tg_provider *vt, const char *what,
+                             const char *config_json, const char *base_dir, void *arg)
+{
+    void *state = NULL;
+    int rc;
+
+    rc = tg__plugin_check_table(vt, what);
+    if (rc != TG_OK)
+        return rc;
+    /* A provider that fails without a word still leaves a useful message. */
+    tg__set_error("%s: create() failed", what);
+    rc = vt->create(&tg__host_table, config_json ? config_json : "{}",
+                    base_dir ? base_dir : ".", arg, &state);
+    if (rc != TG_OK) {
+        if (rc > 0 || rc < TG_EPLUGIN)
+            return tg__fail(TG_EPLUGIN, "%s: create() returned the unknown code %d", what, rc);
+        return rc;
+    }
+    p->vt = vt;
+    p->state = state;
+    return TG_OK;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static int tg__plugin_open_module(tg__plugin *p, const char *type, const char *config_json,
+                                  const char *base_dir)
+{
+    char ex[1024], what[1100];
+    char *path;
+    const char *err;
+    void *dl, *sym;
+    tg_provider_entry_fn entry;
+    const tg_provider *vt;
+    size_t tlen = strlen(type), blen = 0;
+    int rc;
+
+    if (type[0] != '/') {
+        if (!base_dir)
+            base_dir = ".";
+        blen = strlen(base_dir);
+    }
+    path = malloc(blen + 1 + tlen + 1);
+    if (!path)
+        return tg__fail(TG_ENOMEM, "out of memory");
+    if (blen)
+        snprintf(path, blen + 1 + tlen + 1, "%s%s%s", base_dir,
+                 base_dir[blen - 1] == '/' ? "" : "/", type);
+    else
+        memcpy(path, type, tlen + 1);
+    tg__plugin_excerpt(path, ex, sizeof ex);
+    snprintf(what, sizeof what, "provider module \"%s\"", ex);
+
+    dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        size_t plen = strlen(path);
+        err = dlerror();
+        if (!err)
+            err = "unknown error";
+        /* dlerror() repeats the path the message already names. */
+        if (strncmp(err, path, plen) == 0 && err[plen] == ':' && err[plen + 1] == ' ')
+            err += plen + 2;
+        rc = tg__fail(TG_EPLUGIN, "%s: cannot load: %s", what, err);
+        free(path);
+        return rc;
+    }
+    free(path);
+    (void)dlerror();
+    sym = dlsym(dl, TG_PROVIDER_ENTRY_SYMBOL);
+    if (!sym) {
+        dlclose(dl);
+        return tg__fail(TG_EPLUGIN, "%s: does not export %s()", what, TG_PROVIDER_ENTRY_SYMBOL);
+    }
+    /* POSIX guarantees a function's address survives the trip through void *;
+     * memcpy says so without the cast ISO C frowns on. */
+    _Static_assert(sizeof entry == sizeof sym, "function and object pointers differ in size");
+    memcpy(&entry, &sym, sizeof entry);
+    vt = entry(TG_PROVIDER_ABI_VERSION);
+    if (!vt) {
+        dlclose(dl);
+        return tg__fail(TG_EPLUGIN, "%s: cannot serve a host of provider ABI version %u", what,
+                        (unsigned)TG_PROVIDER_ABI_VERSION);
+    }
+    rc = tg__plugin_create(p, vt, what, config_json, base_dir, NULL);
+    if (rc != TG_OK) {
+        dlclose(dl);
+        return rc;
+    }
+    p->dl = dl;
+    return TG_OK;
+}
+
+int tg__plugin_open(tg__plugin *p, const char *type, const char *config_json,
+                    const char *base_dir)
+{
+    char ex[300], what[400];
+    size_t i;
+
+    if (!p)
+        return tg__fail(TG_EINVAL, "tg__plugin_open: NULL argument");
+    memset(p, 0, sizeof *p);
+    if (!type)
+        type = "file";
+    if (strchr(type, '/'))
+        return tg__plugin_open_module(p, type, config_json, base_dir);
+    for (i = 0; i < sizeof tg__builtins / sizeof tg__builtins[0]; i++) {
+        if (strcmp(type, tg__builtins[i].name) == 0) {
+            snprintf(what, sizeof what, "provider \"%s\"", tg__builtins[i].name);
+            return tg__plugin_create(p, tg__builtins[i].entry(TG_PROVIDER_ABI_VERSION), what,
+                                     config_json, base_dir, NULL);
+        }
+    }
+    tg__plugin_excerpt(type, ex, sizeof ex);
+    return tg__fail(TG_ECONFIG,
+                    "config: unknown provider type \"%s\" (expected \"file\" or a path to a "
+                    "provider module)",
+                    ex);
+}
+
+int tg__plugin_open_table(tg__plugin *p, const tg_provider *vt, const char *config_json,
+                          const char *base_dir, void *arg)
+{
+    char ex[300], what[400];
+
+    if (!p)
+        return tg__fail(TG_EINVAL, "tg__plugin_open_table: NULL argument");
+    memset(p, 0, sizeof *p);
+    if (vt && vt->abi_version == TG_PROVIDER_ABI_VERSION &&
+        vt->struct_size >= TG__PROVIDER_MIN_SIZE && vt->name) {
+        tg__plugin_excerpt(vt->name, ex, sizeof ex);
+        snprintf(what, sizeof what, "provider \"%s\"", ex);
+    } else {
+        snprintf(what, sizeof what, "in-process provider");
+    }
+    return tg__plugin_create(p, vt, what, config_json, base_dir, arg);
+}
+
+void tg__plugin_close(tg__plugin *p)
+{
+    if (!p)
+        return;
+    if (p->vt) /* set only once create() succeeded */
+        p->vt->destroy(p->state);
+    if (p->dl)
+        dlclose(p->dl);
+    memset(p, 0, sizeof *p);
+}
