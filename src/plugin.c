@@ -13,6 +13,7 @@
 #include "error.h"
 #include "input.h"
 #include "plugin.h"
+#include "scalekit_provider.h"
 
 /* ---- host services ------------------------------------------------------ */
 
@@ -61,14 +62,14 @@ const tg_host *tg__host(void)
 
 /* ---- built-in providers ------------------------------------------------- */
 
-/* Providers linked into the library, by "provider.type". A new built-in (e.g.
- * "scalekit" → tg__scalekit_provider_entry) is one more row here, and one more
- * name in the message of tg__plugin_open() below. */
+/* Providers linked into the library, by "provider.type". A new built-in is
+ * one more row here, and one more name in the message of tg__plugin_open(). */
 static const struct {
     const char *name;
     tg_provider_entry_fn entry;
 } tg__builtins[] = {
     { "file", tg__file_provider_entry },
+    { "scalekit", tg__scalekit_provider_entry },
 };
 
 /* ---- validation --------------------------------------------------------- */
@@ -236,8 +237,8 @@ int tg__plugin_open(tg__plugin *p, const char *type, const char *config_json,
     }
     tg__plugin_excerpt(type, ex, sizeof ex);
     return tg__fail(TG_ECONFIG,
-                    "config: unknown provider type \"%s\" (expected \"file\" or a path to a "
-                    "provider module)",
+                    "config: unknown provider type \"%s\" (expected \"file\", \"scalekit\" "
+                    "or a path to a provider module)",
                     ex);
 }
 

@@ -147,11 +147,11 @@ static void test_builtin_errors(void **unused)
 {
     (void)unused;
     expect_open("foo", "{}", g_dir, TG_ECONFIG,
-                "config: unknown provider type \"foo\" (expected \"file\" or a path to a "
-                "provider module)");
+                "config: unknown provider type \"foo\" (expected \"file\", \"scalekit\" or a "
+                "path to a provider module)");
     assert_string_equal(tg_error_message(),
-                        "config: unknown provider type \"foo\" (expected \"file\" or a path to "
-                        "a provider module)");
+                        "config: unknown provider type \"foo\" (expected \"file\", "
+                        "\"scalekit\" or a path to a provider module)");
     expect_open("", "{}", g_dir, TG_ECONFIG, "config: unknown provider type \"\"");
     expect_open("File", "{}", g_dir, TG_ECONFIG, "config: unknown provider type \"File\"");
     expect_open("bad\x01name", "{}", g_dir, TG_ECONFIG,
