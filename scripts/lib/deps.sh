@@ -13,6 +13,7 @@ TOOLGATE_PACKAGES=(
     libcmocka-dev
     libmicrohttpd-dev
     libssl-dev
+    valgrind
 )
 
 # Run a command as root: directly when we are root, else through sudo.

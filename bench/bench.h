@@ -1,0 +1,69 @@
+/* toolgate-bench: shared pieces of the benchmark. */
+#ifndef TG_BENCH_H
+#define TG_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "toolgate/provider.h"
+#include "toolgate/toolgate.h"
+
+#define BENCH_ACCOUNTS 10000
+
+/* Median, min and max of a set of repetitions. */
+typedef struct bench_figure {
+    double median, min, max;
+    int reps;
+} bench_figure;
+
+typedef struct bench_opts {
+    int json;
+    int quick;              /* fewer repetitions and smaller loops */
+    const char *dev_server; /* scalekit-dev binary; NULL skips the HTTP figures */
+} bench_opts;
+
+double bench_now_ns(void);
+bench_figure bench_summarise(double *samples, int n);
+void bench_die(const char *what);
+
+/* The keys every figure uses: BENCH_ACCOUNTS (tool, connection, identifier). */
+typedef struct bench_keys {
+    const char *tool[BENCH_ACCOUNTS];
+    const char *connection[BENCH_ACCOUNTS];
+    char identifier[BENCH_ACCOUNTS][24];
+    char composite[BENCH_ACCOUNTS][48]; /* connection \x1f identifier */
+    size_t composite_len[BENCH_ACCOUNTS];
+    int order[BENCH_ACCOUNTS];          /* a fixed shuffle */
+} bench_keys;
+
+void bench_keys_init(bench_keys *k);
+extern const char bench_rules_json[];
+
+/* An in-process provider that answers every account with one status. */
+extern const tg_provider bench_provider;
+typedef struct bench_provider_state {
+    tg_status status;
+} bench_provider_state;
+
+/* Counting allocator (bench/alloc_count.c). */
+void bench_alloc_count_start(void);
+uint64_t bench_alloc_count_stop(void);
+
+/* Figures. */
+typedef struct bench_results {
+    bench_figure hit_ns, baseline_ns, blocked_ns, cps_1t, cps_2t;
+    double allocs_per_hit;
+    int have_http;
+    bench_figure miss_ns, peer_ns;
+    double http_requests_per_miss;
+    long singleflight_provider_calls;
+    double bytes_per_entry_1m;
+} bench_results;
+
+void bench_hit_figures(const bench_opts *o, const bench_keys *k, bench_results *r);
+void bench_thread_figures(const bench_opts *o, const bench_keys *k, bench_results *r);
+void bench_memory_figure(const bench_opts *o, bench_results *r);
+int bench_http_figures(const bench_opts *o, bench_results *r);
+void bench_hit_loop(long n);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * toolgate-bench: the figures of DESIGN §10 side by side with their baselines,
+ * in one run. Prints a table, or one JSON object with --json.
+ *
+ *   toolgate-bench [--json] [--quick] [--dev-server PATH] [--no-http]
+ *   toolgate-bench --hit-loop N     (for callgrind: exactly N cache hits)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#ifndef TG_BENCH_DEV_SERVER
+#define TG_BENCH_DEV_SERVER NULL
+#endif
+
+static void usage(FILE *out)
+{
+    fputs("usage: toolgate-bench [--json] [--quick] [--dev-server PATH | --no-http]\n"
+          "       toolgate-bench --hit-loop N\n"
+          "\n"
+          "Measures the check's hit path against a bare uthash lookup, blocked hits,\n"
+          "two-thread scaling, allocations per hit, memory per cached account and,\n"
+          "with the Scalekit dev server, misses, single flight and a peer-style\n"
+          "uncached check. Each timed figure is the median of several repetitions\n"
+          "after a warm-up, with min and max.\n"
+          "\n"
+          "  --json            one JSON object instead of a table\n"
+          "  --quick           fewer and shorter repetitions\n"
+          "  --dev-server PATH scalekit-dev binary (default: the one built with this)\n"
+          "  --no-http         skip the figures that need the dev server\n"
+          "  --hit-loop N      warm the cache, then make N hits and exit (for callgrind)\n",
+          out);
+}
+
+static void json_figure(const char *name, double v, int last)
+{
+    printf("  \"%s\": %.4g%s\n", name, v, last ? "" : ",");
+}
+
+static void print_json(const bench_results *r)
+{
+    puts("{");
+    json_figure("hit_ns", r->hit_ns.median, 0);
+    json_figure("hit_ns_min", r->hit_ns.min, 0);
+    json_figure("hit_ns_max", r->hit_ns.max, 0);
+    json_figure("baseline_find_ns", r->baseline_ns.median, 0);
+    json_figure("hit_ratio", r->hit_ns.median / r->baseline_ns.median, 0);
+    json_figure("blocked_hit_ns", r->blocked_ns.median, 0);
+    json_figure("checks_per_s_1t", r->cps_1t.median, 0);
+    json_figure("checks_per_s_2t", r->cps_2t.median, 0);
+    json_figure("scaling_2t", r->cps_2t.median / r->cps_1t.median, 0);
+    json_figure("allocs_per_hit", r->allocs_per_hit, 0);
+    if (r->have_http) {
+        json_figure("miss_ns", r->miss_ns.median, 0);
+        json_figure("http_requests_per_miss", r->http_requests_per_miss, 0);
+        json_figure("singleflight_provider_calls", (double)r->singleflight_provider_calls, 0);
+        json_figure("peer_style_ns", r->peer_ns.median, 0);
+        json_figure("peer_style_ratio", r->peer_ns.median / r->hit_ns.median, 0);
+    } else {
+        puts("  \"miss_ns\": null,\n  \"http_requests_per_miss\": null,\n"
+             "  \"singleflight_provider_calls\": null,\n  \"peer_style_ns\": null,\n"
+             "  \"peer_style_ratio\": null,");
+    }
+    json_figure("bytes_per_entry_1m", r->bytes_per_entry_1m, 1);
+    puts("}");
+}
+
+static void row(const char *what, const bench_figure *f, const char *unit, const char *note)
+{
+    printf("%-34s %12.1f %12.1f %12.1f  %-6s %s\n", what, f->median, f->min, f->max, unit,
+           note);
+}
+
+static void print_table(const bench_results *r)
+{
+    char note[64];
+    printf("%-34s %12s %12s %12s  %-6s %s\n", "figure", "median", "min", "max", "unit",
+           "target");
+    snprintf(note, sizeof note, "ratio %.2f (<= 1.0)", r->hit_ns.median / r->baseline_ns.median);
+    row("hit: tg_gate_check, ALLOW", &r->hit_ns, "ns", note);
+    row("baseline: uthash HASH_FIND", &r->baseline_ns, "ns", "");
+    row("blocked hit: NEEDS_AUTHORIZATION", &r->blocked_ns, "ns", "");
+    row("checks/s, 1 thread", &r->cps_1t, "1/s", "");
+    snprintf(note, sizeof note, "scaling %.2f (>= 1.9)", r->cps_2t.median / r->cps_1t.median);
+    row("checks/s, 2 threads", &r->cps_2t, "1/s", note);
+    printf("%-34s %12.3f %38s (= 0)\n", "allocations per hit", r->allocs_per_hit, "");
+    if (r->have_http) {
+        snprintf(note, sizeof note, "%.3f requests/miss (<= 1.05)", r->http_requests_per_miss);
+        row("miss: expired entry, dev server", &r->miss_ns, "ns", note);
+        snprintf(note, sizeof note, "ratio to hit %.0f", r->peer_ns.median / r->hit_ns.median);
+        row("peer-style: 1 HTTP request/check", &r->peer_ns, "ns", note);
+        printf("%-34s %12ld %38s (= 1)\n", "single flight: provider requests",
+               r->singleflight_provider_calls, "");
+    } else {
+        puts("(HTTP figures skipped: no dev server)");
+    }
+    printf("%-34s %12.1f %38s (<= 256)\n", "bytes per cached account at 1M", r->bytes_per_entry_1m,
+           "");
+}
+
+int main(int argc, char **argv)
+{
+    static bench_keys keys;
+    bench_opts o = { 0, 0, TG_BENCH_DEV_SERVER };
+    bench_results r;
+    int i;
+
+    memset(&r, 0, sizeof r);
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            o.json = 1;
+        } else if (strcmp(argv[i], "--quick") == 0) {
+            o.quick = 1;
+        } else if (strcmp(argv[i], "--no-http") == 0) {
+            o.dev_server = NULL;
+        } else if (strcmp(argv[i], "--dev-server") == 0 && i + 1 < argc) {
+            o.dev_server = argv[++i];
+        } else if (strcmp(argv[i], "--hit-loop") == 0 && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n <= 0) {
+                fprintf(stderr, "toolgate-bench: --hit-loop needs a positive count\n");
+                return 2;
+            }
+            bench_hit_loop(n);
+            return 0;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "toolgate-bench: unknown argument \"%s\"\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+
+    bench_keys_init(&keys);
+    if (!o.json)
+        fprintf(stderr, "measuring the hit path...\n");
+    bench_hit_figures(&o, &keys, &r);
+    if (!o.json)
+        fprintf(stderr, "measuring threads...\n");
+    bench_thread_figures(&o, &keys, &r);
+    if (o.dev_server) {
+        if (!o.json)
+            fprintf(stderr, "measuring misses against the dev server...\n");
+        r.have_http = bench_http_figures(&o, &r) == 0;
+    }
+    if (!o.json)
+        fprintf(stderr, "measuring memory at 1,000,000 accounts...\n");
+    bench_memory_figure(&o, &r);
+
+    if (o.json)
+        print_json(&r);
+    else
+        print_table(&r);
+    return 0;
+}
