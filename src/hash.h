@@ -1,6 +1,6 @@
-/* A fast 64-bit hash for short strings (tool names, identifiers): 8-byte
- * words folded with a 64×64→128 multiply. Not for adversarial DoS resistance
- * on its own: each gate seeds its hashes at random. */
+/* A fast 64-bit hash for short strings (tool names, identifiers): 16 bytes
+ * folded per 64×64→128 multiply. Each gate seeds its hashes at random, so
+ * users cannot choose identifiers that collide in its cache. */
 #ifndef TG_SRC_HASH_H
 #define TG_SRC_HASH_H
 
@@ -34,28 +34,40 @@ static inline uint64_t tg__load32(const unsigned char *p)
     return v;
 }
 
+/* 16 bytes per multiply; the last 16 (or fewer) bytes are read as two
+ * overlapping words, so no byte past n is touched. */
 static inline uint64_t tg__hash_bytes(const void *data, size_t n, uint64_t seed)
 {
     const unsigned char *p = (const unsigned char *)data;
-    uint64_t h = seed ^ ((uint64_t)n * TG__HASH_K0);
-    uint64_t tail;
+    uint64_t a, b;
 
-    if (n > 8) {
-        size_t left = n;
-        while (left > 8) {
-            h = tg__hash_mix(h ^ tg__load64(p), TG__HASH_K1);
-            p += 8;
-            left -= 8;
+    seed ^= (uint64_t)n * TG__HASH_K0;
+    if (n <= 16) {
+        if (n >= 8) {
+            a = tg__load64(p);
+            b = tg__load64(p + n - 8);
+        } else if (n >= 4) {
+            a = tg__load32(p);
+            b = tg__load32(p + n - 4);
+        } else if (n > 0) {
+            a = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
+            b = 0;
+        } else {
+            a = b = 0;
         }
-        tail = tg__load64(p + left - 8); /* overlaps the last full word */
-    } else if (n >= 4) {
-        tail = (tg__load32(p) << 32) | tg__load32(p + n - 4);
-    } else if (n > 0) {
-        tail = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
     } else {
-        tail = 0;
+        size_t left = n;
+        while (left > 16) {
+            seed = tg__hash_mix(tg__load64(p) ^ seed ^ TG__HASH_K1,
+                                tg__load64(p + 8) ^ seed ^ TG__HASH_K2);
+            p += 16;
+            left -= 16;
+        }
+        a = tg__load64(p + left - 16);
+        b = tg__load64(p + left - 8);
     }
-    return tg__hash_mix(h ^ tail, TG__HASH_K2);
+    /* The seed enters both factors: no input can zero one without knowing it. */
+    return tg__hash_mix(a ^ seed ^ TG__HASH_K1, b ^ seed ^ TG__HASH_K2);
 }
 
 #endif
