@@ -43,7 +43,9 @@ int cli_report_call(const cli_command *cmd, int rc)
 
     if (!detail || !detail[0])
         detail = tg_strerror(rc);
-    if (rc == TG_EINVAL) {
+    /* Bad input, or a configuration found bad only when first used (e.g.
+     * client credentials the token endpoint refuses): DESIGN §8 exit 2. */
+    if (rc == TG_EINVAL || rc == TG_ECONFIG || rc == TG_EPLUGIN) {
         cli_error("%s: %s", cmd->name, detail);
         return CLI_EXIT_USAGE;
     }
