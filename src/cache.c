@@ -144,7 +144,7 @@ static void tg__unlink_at(tg__cache *c, tg__slots *s, size_t i)
     tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
     atomic_store_explicit(&s->slot[i], TG__TOMBSTONE, memory_order_release);
     c->count--;
-    tg__rcu_retire(&c->limbo, tg__entry_rcu(e), tg__entry_free, e);
+    tg__rcu_retire(&c->limbo, &tg__entry_tail_of(e)->rcu, tg__entry_free, e);
 }
 
 /* CLOCK: clear reference bits until an unreferenced entry comes up. */
@@ -176,6 +176,17 @@ static void tg__entry_set_link(tg__cache *c, tg__entry *e, tg__link *link)
         tg__rcu_retire(&c->limbo, &old->rcu, free, old);
 }
 
+void tg__cache_update_locked(tg__cache *c, tg__entry *e, tg_status status, int64_t expires,
+                             tg__link *link, int drop_link)
+{
+    /* Link first, then state: a reader that sees the new state sees the new
+     * link too. */
+    if (link || drop_link)
+        tg__entry_set_link(c, e, link);
+    atomic_store_explicit(&e->state, tg__state_pack(status, expires), memory_order_release);
+    tg__cache_reclaim_locked(c);
+}
+
 int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, size_t id_len,
                          uint64_t hash, tg_status status, int64_t expires, tg__link *link,
                          int drop_link)
@@ -187,13 +198,8 @@ int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, siz
 
     i = tg__probe(s, conn, id, id_len, hash, &found);
     if (found) {
-        e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
-        /* Link first, then state: a reader that sees the new state sees the
-         * new link too. */
-        if (link || drop_link)
-            tg__entry_set_link(c, e, link);
-        atomic_store_explicit(&e->state, tg__state_pack(status, expires), memory_order_release);
-        tg__cache_reclaim_locked(c);
+        tg__cache_update_locked(c, atomic_load_explicit(&s->slot[i], memory_order_relaxed),
+                                status, expires, link, drop_link);
         return TG_OK;
     }
 
@@ -204,7 +210,7 @@ int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, siz
         tg__link_free(link);
         return rc;
     }
-    e = malloc(tg__entry_rcu_offset(id_len) + sizeof(tg__rcu_head));
+    e = malloc(tg__entry_tail_offset(id_len) + sizeof(tg__entry_tail));
     if (!e) {
         tg__link_free(link);
         return tg__fail(TG_ENOMEM, "cache: out of memory");
@@ -217,6 +223,8 @@ int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, siz
     atomic_init(&e->ref, 0);
     memcpy(e->id, id, id_len);
     e->id[id_len] = '\0';
+    tg__entry_tail_of(e)->event_ms = 0;
+    tg__entry_tail_of(e)->event_seq = 0;
 
     s = atomic_load_explicit(&c->slots, memory_order_relaxed);
     i = tg__probe(s, conn, id, id_len, hash, &found);
@@ -262,4 +270,36 @@ void tg__cache_drop_locked(tg__cache *c, const tg__conn *conn, const char *id, s
         }
     }
     tg__cache_reclaim_locked(c);
+}
+
+void tg__cache_drop_entry_locked(tg__cache *c, tg__entry *e)
+{
+    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    size_t i = (size_t)e->hash & s->mask;
+
+    for (;;) {
+        tg__entry *x = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+        if (!x)
+            return;
+        if (x == e) {
+            tg__unlink_at(c, s, i);
+            tg__cache_reclaim_locked(c);
+            return;
+        }
+        i = (i + 1) & s->mask;
+    }
+}
+
+size_t tg__cache_find_identifier_locked(tg__cache *c, const char *id, size_t id_len,
+                                        tg__entry **out, size_t max)
+{
+    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    size_t i, n = 0;
+
+    for (i = 0; i <= s->mask && n < max; i++) {
+        tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+        if (e && e != TG__TOMBSTONE && e->id_len == id_len && tg__bytes_equal(e->id, id, id_len))
+            out[n++] = e;
+    }
+    return n;
 }

@@ -36,8 +36,8 @@ typedef struct tg__link {
 #define TG__STATE_MAX_EXPIRY ((int64_t)(UINT64_MAX >> 5))
 
 /* What a check reads comes first, the identifier right after it, so a short
- * key and its state share a cache line; the reclamation head trails the
- * identifier (tg__entry_rcu). */
+ * key and its state share a cache line; what only writers touch trails the
+ * identifier (tg__entry_tail). */
 typedef struct tg__entry {
     uint64_t hash;
     const tg__conn *conn;
@@ -48,15 +48,22 @@ typedef struct tg__entry {
     char id[];
 } tg__entry;
 
-static inline size_t tg__entry_rcu_offset(size_t id_len)
+/* Writer-only state of an entry (under the cache lock). */
+typedef struct tg__entry_tail {
+    tg__rcu_head rcu;
+    int64_t event_ms;    /* occurred_at of the last event applied; 0: none */
+    uint64_t event_seq;  /* the gate's event counter when it was applied */
+} tg__entry_tail;
+
+static inline size_t tg__entry_tail_offset(size_t id_len)
 {
-    size_t a = _Alignof(tg__rcu_head);
+    size_t a = _Alignof(tg__entry_tail);
     return (offsetof(tg__entry, id) + id_len + 1 + a - 1) / a * a;
 }
 
-static inline tg__rcu_head *tg__entry_rcu(tg__entry *e)
+static inline tg__entry_tail *tg__entry_tail_of(tg__entry *e)
 {
-    return (tg__rcu_head *)(void *)((char *)e + tg__entry_rcu_offset(e->id_len));
+    return (tg__entry_tail *)(void *)((char *)e + tg__entry_tail_offset(e->id_len));
 }
 
 typedef struct tg__slots {
@@ -96,7 +103,7 @@ static inline uint64_t tg__key_hash(const tg__conn *c, uint64_t id_hash)
 }
 
 /* Reader lookup; call inside an RCU read section. NULL when absent. */
-static inline tg__entry *tg__cache_find(tg__cache *c, const tg__conn *conn, const char *id,
+static inline __attribute__((always_inline)) tg__entry *tg__cache_find(tg__cache *c, const tg__conn *conn, const char *id,
                                         size_t id_len, uint64_t hash)
 {
     tg__slots *s = atomic_load_explicit(&c->slots, memory_order_acquire);
@@ -129,6 +136,14 @@ void tg__cache_destroy(tg__cache *c);
 int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, size_t id_len,
                          uint64_t hash, tg_status status, int64_t expires, tg__link *link,
                          int drop_link);
+/* Replace a found entry's status (and link, as tg__cache_put_locked). */
+void tg__cache_update_locked(tg__cache *c, tg__entry *e, tg_status status, int64_t expires,
+                             tg__link *link, int drop_link);
+/* Drop a found entry. */
+void tg__cache_drop_entry_locked(tg__cache *c, tg__entry *e);
+/* Up to @p max live entries whose identifier is @p id, any connection. */
+size_t tg__cache_find_identifier_locked(tg__cache *c, const char *id, size_t id_len,
+                                        tg__entry **out, size_t max);
 /* Attach a link to an existing entry (the cache takes it); frees it if the
  * entry is gone. */
 void tg__cache_set_link_locked(tg__cache *c, const tg__conn *conn, const char *id,

@@ -49,6 +49,8 @@ const char *tg_strerror(int code)
     case TG_EIO: return "a file could not be read";
     case TG_ENOTSUP: return "operation not supported";
     case TG_EPLUGIN: return "a provider plugin could not be loaded";
+    case TG_ESIGNATURE: return "the webhook signature does not match";
+    case TG_ETIMESTAMP: return "the webhook timestamp is outside the tolerance";
     default: return "unknown error code";
     }
 }

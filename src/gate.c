@@ -24,6 +24,7 @@
 #include "conns.h"
 #include "decision.h"
 #include "error.h"
+#include "event.h"
 #include "hash.h"
 #include "input.h"
 #include "plugin.h"
@@ -40,6 +41,8 @@
 /* Hit counters per thread: a thread with a reader id below this count owns a
  * shard and increments it without an atomic read-modify-write. */
 #define TG__SHARDS 64
+/* Event ids remembered to recognise a replay. */
+#define TG__SEEN_EVENTS 4096
 
 /* A hit counts only its verdict; hits = verdicts - misses - unmapped. */
 typedef struct tg__shard {
@@ -59,6 +62,7 @@ typedef struct tg__flight {
     unsigned refs;
     int done;
     /* What the leader must fetch, decided under the lock. */
+    uint64_t event_seq;     /* the gate's event counter when the flight began */
     int need_status;
     int have_link;          /* link below is valid already */
     /* Result. */
@@ -67,6 +71,7 @@ typedef struct tg__flight {
     tg_status status;
     int64_t link_expires_at;
     char link[TG_LINK_MAX + 1];
+    char error[256];        /* the provider's message when rc != TG_OK */
 } tg__flight;
 
 struct tg_gate {
@@ -82,9 +87,12 @@ struct tg_gate {
     tg__policy policy;
     int unmapped_deny;
 
-    tg__cache cache;       /* cache.lock also guards the flights */
+    tg__cache cache;       /* cache.lock also guards the flights and events */
     pthread_cond_t flight_done;
     tg__flight *flights;
+    uint64_t event_seq;    /* events applied so far */
+    uint64_t seen_events[TG__SEEN_EVENTS]; /* hashes of recent event ids, a ring */
+    size_t seen_next;
 
     tg__conns conns;
     tg__rules *rules_owned;
@@ -105,7 +113,9 @@ static int64_t tg__default_clock(void)
 
 static inline int64_t tg__gate_now(const tg_gate *g)
 {
-    return g->clock ? g->clock(g->clock_ctx) : tg__default_clock();
+    if (__builtin_expect(g->clock != NULL, 0))
+        return g->clock(g->clock_ctx);
+    return tg__default_clock();
 }
 
 static int64_t tg__wall_ms(void)
@@ -136,13 +146,10 @@ static inline void tg__count_verdict(tg_gate *g, const tg__reader *r, tg_verdict
 
 /* ---- decisions from statuses ------------------------------------------ */
 
+/* Sets every flag: call before tg__fill_link. */
 static inline void tg__fill_status(tg_decision *d, tg_status status, tg_source source)
 {
-    d->status = status;
-    d->has_status = 1;
-    d->source = source;
-    d->why = TG__WHY_STATUS;
-    d->verdict = status == TG_STATUS_ACTIVE ? TG_VERDICT_ALLOW : TG_VERDICT_NEEDS_AUTHORIZATION;
+    d->flags = tg__decision_status_flags(status, source);
 }
 
 static inline void tg__fill_link(tg_decision *d, const char *url, size_t len, int64_t expires_at)
@@ -210,6 +217,17 @@ static int tg__link_ok(const char *buf, size_t cap, size_t *len)
     return 1;
 }
 
+/* Keep a failed round's code and message for every caller of the flight.
+ * A configuration the provider refuses (e.g. rejected client credentials)
+ * stays TG_ECONFIG: an error for the caller, not a verdict. */
+static void tg__flight_failed(tg_gate *g, tg__flight *f)
+{
+    if (f->rc != TG_ECONFIG && f->rc != TG_ETIMEOUT && f->rc != TG_ENOMEM)
+        f->rc = TG_EPROVIDER;
+    snprintf(f->error, sizeof f->error, "%s", tg_error_message());
+    atomic_fetch_add_explicit(&g->provider_errors, 1, memory_order_relaxed);
+}
+
 /* The leader's provider round, with no lock held. */
 static void tg__flight_run(tg_gate *g, tg__flight *f)
 {
@@ -224,9 +242,7 @@ static void tg__flight_run(tg_gate *g, tg__flight *f)
             f->rc = tg__fail(TG_EPROVIDER, "provider %s returned an invalid status %d",
                              vt->name, (int)st);
         if (f->rc != TG_OK) {
-            if (f->rc > 0 || f->rc == TG_EINVAL)
-                f->rc = TG_EPROVIDER;
-            atomic_fetch_add_explicit(&g->provider_errors, 1, memory_order_relaxed);
+            tg__flight_failed(g, f);
             return;
         }
         f->status = st;
@@ -244,9 +260,7 @@ static void tg__flight_run(tg_gate *g, tg__flight *f)
         f->rc = tg__fail(TG_EPROVIDER, "provider %s returned an invalid authorization link",
                          vt->name);
     if (f->rc != TG_OK) {
-        if (f->rc > 0 || f->rc == TG_EINVAL || f->rc == TG_EBUFS)
-            f->rc = TG_EPROVIDER;
-        atomic_fetch_add_explicit(&g->provider_errors, 1, memory_order_relaxed);
+        tg__flight_failed(g, f);
         return;
     }
     f->have_link = 1;
@@ -265,6 +279,14 @@ static void tg__flight_store(tg_gate *g, tg__flight *f, int fetched_link, int64_
     }
     if (f->need_status && f->have_status) {
         int64_t ttl = f->status == TG_STATUS_ACTIVE ? g->active_ttl_ms : g->inactive_ttl_ms;
+        tg__entry *e = tg__cache_find(&g->cache, f->conn, f->id, f->id_len, f->hash);
+        /* An event applied while the provider was asked is newer than its
+         * answer: keep the event's status. */
+        if (e && tg__entry_tail_of(e)->event_seq > f->event_seq) {
+            if (link)
+                tg__cache_set_link_locked(&g->cache, f->conn, f->id, f->id_len, f->hash, link);
+            return;
+        }
         (void)tg__cache_put_locked(&g->cache, f->conn, f->id, f->id_len, f->hash, f->status,
                                    now + ttl, link, f->status == TG_STATUS_ACTIVE);
     } else if (link) {
@@ -323,7 +345,7 @@ static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
     tg__flight *f;
     tg__entry *e;
     int64_t now;
-    int status_fresh = 0, fetched_link;
+    int status_fresh = 0, fetched_link, rc;
     tg_status cached = TG_STATUS_UNKNOWN;
     tg__link *link = NULL;
 
@@ -370,6 +392,7 @@ static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
         f->hash = hash;
         f->refs = 1;
         f->need_status = !status_fresh;
+        f->event_seq = g->event_seq;
         if (status_fresh) {
             f->status = cached;
             f->have_status = 1;
@@ -393,9 +416,15 @@ static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
         tg__flight_unlink(g, f);
         pthread_cond_broadcast(&g->flight_done);
     }
-    tg__fill_from_flight(g, f, now, d);
+    rc = f->rc == TG_ECONFIG ? TG_ECONFIG : TG_OK;
+    if (rc == TG_OK)
+        tg__fill_from_flight(g, f, now, d);
+    if (f->rc != TG_OK)
+        tg__set_error("%s", f->error); /* for waiters too: the detail is per thread */
     tg__flight_release(f);
     pthread_mutex_unlock(&g->cache.lock);
+    if (rc != TG_OK)
+        return rc;
     tg__count_verdict(g, r, d->verdict);
     tg__count(&tg__shard_of(g, r)->misses, r);
     return TG_OK;
@@ -404,7 +433,8 @@ static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
 /* ---- the check ---------------------------------------------------------- */
 
 static inline __attribute__((always_inline)) int
-tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, size_t id_len, tg_decision *d)
+tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, size_t id_len, uint64_t id_hash,
+                tg_decision *d)
 {
     tg__reader *r = tg__rcu_reader();
     uint64_t hash;
@@ -414,7 +444,7 @@ tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, size_t id_len,
     if (!r)
         return tg__fail(TG_ENOMEM, "gate: out of memory registering the thread");
     d->connection = conn->name;
-    hash = tg__key_hash(conn, tg__hash_bytes(id, id_len, g->seed));
+    hash = tg__key_hash(conn, id_hash);
     now = tg__gate_now(g);
 
     tg__rcu_enter(r);
@@ -432,10 +462,10 @@ tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, size_t id_len,
             }
             tg__link *l = atomic_load_explicit(&e->link, memory_order_acquire);
             if (l && now < l->refresh_mono) {
+                tg__fill_status(d, status, TG_SOURCE_CACHE);
                 tg__fill_link(d, l->url, l->len, l->expires_at_ms);
                 tg__cache_touch(e);
                 tg__rcu_exit(r);
-                tg__fill_status(d, status, TG_SOURCE_CACHE);
                 tg__count_verdict(g, r, TG_VERDICT_NEEDS_AUTHORIZATION);
                 return TG_OK;
             }
@@ -483,7 +513,8 @@ int tg_gate_check(tg_gate *g, const char *tool, const char *identifier, tg_decis
         tg__reader *r;
         if (!tg__valid_identifier(identifier, &id_len))
             return tg__invalid_input("identifier", identifier);
-        tg__decision_begin(d, identifier, id_len);
+        tg__decision_begin(d);
+        tg__copy_cstr(d->identifier, identifier, id_len);
         tg__decision_tool(d, t ? t->name : NULL, tool, tool_len);
         d->verdict = g->unmapped_deny ? TG_VERDICT_DENY : TG_VERDICT_ALLOW;
         d->why = g->unmapped_deny ? TG__WHY_UNMAPPED_DENY : TG__WHY_UNMAPPED_ALLOW;
@@ -494,9 +525,10 @@ int tg_gate_check(tg_gate *g, const char *tool, const char *identifier, tg_decis
         }
         return TG_OK;
     }
-    tg__decision_begin(d, identifier, id_len);
+    tg__decision_begin(d);
     tg__decision_tool(d, t ? t->name : NULL, tool, tool_len);
-    return tg__gate_decide(g, conn, identifier, id_len, d);
+    return tg__gate_decide(g, conn, identifier, id_len,
+                           tg__hash_copy(d->identifier, identifier, id_len, g->seed), d);
 }
 
 /* Validate a (connection, identifier) pair and find or add the connection. */
@@ -526,8 +558,9 @@ int tg_gate_check_connection(tg_gate *g, const char *connection, const char *ide
     rc = tg__gate_key(g, connection, identifier, &conn, &id_len);
     if (rc != TG_OK)
         return rc;
-    tg__decision_begin(d, identifier, id_len);
-    return tg__gate_decide(g, conn, identifier, id_len, d);
+    tg__decision_begin(d);
+    return tg__gate_decide(g, conn, identifier, id_len,
+                           tg__hash_copy(d->identifier, identifier, id_len, g->seed), d);
 }
 
 static int tg__copy_out(const char *s, size_t n, char *buf, size_t len, size_t *needed)
@@ -676,6 +709,127 @@ int tg_gate_stats(const tg_gate *g, tg_stats *out)
     out->entries = g->cache.count;
     pthread_mutex_unlock(&m->cache.lock);
     return TG_OK;
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+/* Remember an event id; 1 when it was seen already. Lock held. */
+static int tg__event_seen(tg_gate *g, const char *id)
+{
+    uint64_t h = tg__hash_bytes(id, strlen(id), g->seed) | 1; /* 0 marks a free slot */
+    size_t i;
+    for (i = 0; i < TG__SEEN_EVENTS; i++)
+        if (g->seen_events[i] == h)
+            return 1;
+    g->seen_events[g->seen_next] = h;
+    g->seen_next = (g->seen_next + 1) % TG__SEEN_EVENTS;
+    return 0;
+}
+
+/* Apply a status or a deletion to one entry (NULL: none cached). Lock held. */
+static int tg__event_apply_entry(tg_gate *g, const tg__event *ev, tg__entry *e,
+                                 const tg__conn *conn, size_t id_len, uint64_t hash, int64_t now)
+{
+    int64_t ttl = ev->status == TG_STATUS_ACTIVE ? g->active_ttl_ms : g->inactive_ttl_ms;
+
+    if (e && ev->occurred_at_ms <= tg__entry_tail_of(e)->event_ms)
+        return TG_EVENT_STALE;
+    if (ev->kind == TG__EVENT_DELETED) {
+        if (e)
+            tg__cache_drop_entry_locked(&g->cache, e);
+        return TG_EVENT_APPLIED;
+    }
+    if (e) {
+        tg__cache_update_locked(&g->cache, e, ev->status, now + ttl, NULL,
+                                ev->status == TG_STATUS_ACTIVE);
+    } else {
+        int rc = tg__cache_put_locked(&g->cache, conn, ev->identifier, id_len, hash, ev->status,
+                                      now + ttl, NULL, 0);
+        if (rc != TG_OK)
+            return rc;
+        e = tg__cache_find(&g->cache, conn, ev->identifier, id_len, hash);
+        if (!e)
+            return TG_EVENT_APPLIED;
+    }
+    tg__entry_tail_of(e)->event_ms = ev->occurred_at_ms;
+    tg__entry_tail_of(e)->event_seq = ++g->event_seq;
+    return TG_EVENT_APPLIED;
+}
+
+int tg_gate_apply_event(tg_gate *g, const char *body, size_t len)
+{
+    tg__event ev;
+    const tg__conn *conn = NULL;
+    size_t id_len = 0;
+    int rc, err = TG_OK;
+    int64_t now;
+
+    if (!g || !body)
+        return tg__fail(TG_EINVAL, "tg_gate_apply_event: NULL argument");
+    rc = tg__event_parse(body, len, &ev);
+    if (rc != TG_OK)
+        return rc;
+    if (ev.kind != TG__EVENT_OTHER) {
+        id_len = strlen(ev.identifier);
+        if (ev.connection[0]) {
+            conn = tg__conns_intern(&g->conns, ev.connection, strlen(ev.connection), &err);
+            if (!conn)
+                return err;
+        }
+    }
+
+    pthread_mutex_lock(&g->cache.lock);
+    now = tg__gate_now(g);
+    if (tg__event_seen(g, ev.id)) {
+        rc = TG_EVENT_DUPLICATE;
+    } else if (ev.kind == TG__EVENT_OTHER) {
+        rc = TG_EVENT_IGNORED;
+    } else if (conn) {
+        uint64_t hash = tg__key_hash(conn, tg__hash_bytes(ev.identifier, id_len, g->seed));
+        tg__entry *e = tg__cache_find(&g->cache, conn, ev.identifier, id_len, hash);
+        rc = tg__event_apply_entry(g, &ev, e, conn, id_len, hash, now);
+    } else {
+        /* No connection name in the event: every cached connection of the
+         * identifier follows it (nothing is created). */
+        tg__entry *found[64];
+        size_t n = tg__cache_find_identifier_locked(&g->cache, ev.identifier, id_len, found,
+                                                    sizeof found / sizeof found[0]), i;
+        int any = 0, stale = 0;
+        for (i = 0; i < n; i++) {
+            int r = tg__event_apply_entry(g, &ev, found[i], found[i]->conn, id_len,
+                                          found[i]->hash, now);
+            any |= r == TG_EVENT_APPLIED;
+            stale |= r == TG_EVENT_STALE;
+        }
+        rc = !any && stale ? TG_EVENT_STALE : TG_EVENT_APPLIED;
+    }
+    pthread_mutex_unlock(&g->cache.lock);
+    return rc;
+}
+
+/* ---- wrapping a dispatcher ----------------------------------------------- */
+
+int tg_gate_invoke(tg_gate *g, const char *tool, const char *identifier, const char *args_json,
+                   tg_dispatch_fn dispatch, void *user_ctx, tg_decision *d, int *dispatch_rc)
+{
+    int rc, drc;
+
+    if (!dispatch)
+        return tg__fail(TG_EINVAL, "tg_gate_invoke: NULL dispatch function");
+    rc = tg_gate_check(g, tool, identifier, d);
+    if (rc != TG_OK || d->verdict != TG_VERDICT_ALLOW)
+        return rc;
+    drc = dispatch(user_ctx, tool, identifier, args_json);
+    if (dispatch_rc)
+        *dispatch_rc = drc;
+    if (drc != TG_DISPATCH_CREDENTIALS_REJECTED || !d->connection)
+        return TG_OK;
+    /* The upstream API refused the account's credentials: what the cache
+     * said is out of date. Ask the provider again. */
+    rc = tg_gate_invalidate(g, d->connection, identifier);
+    if (rc != TG_OK)
+        return rc;
+    return tg_gate_check(g, tool, identifier, d);
 }
 
 /* ---- life cycle --------------------------------------------------------- */

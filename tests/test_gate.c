@@ -15,6 +15,7 @@
 
 #include "toolgate/provider.h"
 #include "toolgate/toolgate.h"
+#include "hash.h"
 
 /* ---- the counting provider --------------------------------------------- */
 
@@ -549,6 +550,18 @@ static void test_policy_closed(void **state)
     env_free(e);
 }
 
+static void test_provider_config_error_is_an_error(void **state)
+{
+    env *e = env_new(NULL);
+    (void)state;
+    e->f.fail_status = TG_ECONFIG;
+    assert_int_equal(tg_gate_check(e->g, "gmail_send", "u", e->d), TG_ECONFIG);
+    assert_non_null(strstr(tg_error_message(), "failing on purpose"));
+    assert_int_equal(env_stats(e).provider_errors, 1);
+    assert_int_equal(env_stats(e).entries, 0);
+    env_free(e);
+}
+
 static void test_link_failure_is_not_needs_authorization(void **state)
 {
     env *e = env_new(NULL);
@@ -871,6 +884,265 @@ static void test_concurrent_checks_and_invalidations(void **state)
     env_free(e);
 }
 
+/* ---- webhook events ------------------------------------------------------- */
+
+static int apply(env *e, const char *id, const char *type, const char *occurred,
+                 const char *conn, const char *ident, const char *status)
+{
+    char body[1024], connpart[128] = "", statuspart[64] = "";
+    if (conn)
+        snprintf(connpart, sizeof connpart, "\"connection_name\":\"%s\",", conn);
+    if (status)
+        snprintf(statuspart, sizeof statuspart, ",\"status\":\"%s\"", status);
+    snprintf(body, sizeof body,
+             "{\"spec_version\":\"1\",\"id\":\"%s\",\"type\":\"%s\",\"object\":\"ConnectedAccount\","
+             "\"occurred_at\":\"%s\",\"environment_id\":\"env_1\",\"data\":{\"id\":\"ca_1\","
+             "%s\"identifier\":\"%s\",\"connection_id\":\"conn_1\",\"provider\":\"GMAIL\"%s}}",
+             id, type, occurred, connpart, ident, statuspart);
+    return tg_gate_apply_event(e->g, body, strlen(body));
+}
+
+static void test_event_makes_blocked_account_allowed(void **state)
+{
+    env *e = env_new(NULL);
+    (void)state;
+    fake_set(&e->f, "gmail", "u", TG_STATUS_EXPIRED);
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
+    assert_int_equal(apply(e, "evt_1", "connected_account.status_updated",
+                           "2026-11-25T10:00:00.123456789Z", "gmail", "u", "ACTIVE"),
+                     TG_EVENT_APPLIED);
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_ALLOW);
+    assert_int_equal(tg_decision_source(e->d), TG_SOURCE_CACHE);
+    assert_int_equal(e->f.status_calls, 1);
+
+    /* And a revocation blocks at once (a link is fetched, no status call). */
+    assert_int_equal(apply(e, "evt_2", "connected_account.status_updated",
+                           "2026-11-25T10:00:01Z", "gmail", "u", "DISCONNECTED"),
+                     TG_EVENT_APPLIED);
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
+    assert_int_equal(tg_decision_status(e->d), TG_STATUS_REVOKED);
+    assert_int_equal(e->f.status_calls, 1);
+    env_free(e);
+}
+
+static void test_event_order_and_replay(void **state)
+{
+    env *e = env_new(NULL);
+    (void)state;
+    assert_int_equal(apply(e, "evt_b", "connected_account.status_updated", "2026-11-25T10:00:05Z",
+                           "gmail", "u", "ACTIVE"),
+                     TG_EVENT_APPLIED);
+    /* Older than what the cache knows: ignored. */
+    assert_int_equal(apply(e, "evt_a", "connected_account.status_updated", "2026-11-25T10:00:04Z",
+                           "gmail", "u", "EXPIRED"),
+                     TG_EVENT_STALE);
+    /* The same id again: ignored, even with a newer time. */
+    assert_int_equal(apply(e, "evt_b", "connected_account.status_updated", "2026-11-25T10:00:09Z",
+                           "gmail", "u", "EXPIRED"),
+                     TG_EVENT_DUPLICATE);
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_ALLOW);
+    assert_int_equal(e->f.status_calls, 0);
+    /* Types that carry no status change nothing. */
+    assert_int_equal(apply(e, "evt_c", "connected_account.magic_link_generated",
+                           "2026-11-25T10:00:10Z", "gmail", "u", NULL),
+                     TG_EVENT_IGNORED);
+    assert_int_equal(apply(e, "evt_d", "organization.created", "2026-11-25T10:00:10Z", NULL, "x",
+                           NULL),
+                     TG_EVENT_IGNORED);
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_ALLOW);
+    env_free(e);
+}
+
+static void test_event_deleted_and_no_connection(void **state)
+{
+    env *e = env_new(NULL);
+    (void)state;
+    fake_set(&e->f, "gmail", "u", TG_STATUS_ACTIVE);
+    fake_set(&e->f, "slack", "u", TG_STATUS_ACTIVE);
+    check(e, "gmail_send", "u");
+    check(e, "slack_post", "u");
+    assert_int_equal(e->f.status_calls, 2);
+
+    /* No connection_name: every cached connection of the identifier follows. */
+    assert_int_equal(apply(e, "evt_1", "connected_account.status_updated", "2026-11-25T10:00:00Z",
+                           NULL, "u", "EXPIRED"),
+                     TG_EVENT_APPLIED);
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
+    assert_int_equal(check(e, "slack_post", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
+    assert_int_equal(e->f.status_calls, 2);
+
+    assert_int_equal(apply(e, "evt_2", "connected_account.deleted", "2026-11-25T10:00:01Z",
+                           "gmail", "u", NULL),
+                     TG_EVENT_APPLIED);
+    assert_int_equal(env_stats(e).entries, 1);
+    check(e, "gmail_send", "u");
+    assert_int_equal(e->f.status_calls, 3);
+
+    assert_int_equal(tg_gate_apply_event(e->g, "{not json", 9), TG_EINVAL);
+    assert_int_equal(tg_gate_apply_event(e->g, NULL, 0), TG_EINVAL);
+    assert_int_equal(apply(e, "evt_3", "connected_account.status_updated", "yesterday", "gmail",
+                           "u", "ACTIVE"),
+                     TG_EINVAL);
+    assert_int_equal(apply(e, "evt_4", "connected_account.status_updated",
+                           "2026-11-25T10:00:02Z", "gmail", "u", "SORT_OF_ACTIVE"),
+                     TG_EINVAL);
+    env_free(e);
+}
+
+typedef struct event_race {
+    env *e;
+    tg_verdict verdict;
+} event_race;
+
+static void *event_race_check(void *arg)
+{
+    event_race *r = arg;
+    tg_decision *d = tg_decision_new();
+    if (tg_gate_check(r->e->g, "gmail_send", "u", d) == TG_OK)
+        r->verdict = tg_decision_verdict(d);
+    tg_decision_free(d);
+    return NULL;
+}
+
+static void test_event_newer_than_inflight_answer(void **state)
+{
+    env *e = env_new(NULL);
+    event_race r = { e, TG_VERDICT_DENY };
+    pthread_t th;
+    int in_call;
+    (void)state;
+
+    /* The provider is asked while the account is still EXPIRED… */
+    fake_set(&e->f, "gmail", "u", TG_STATUS_EXPIRED);
+    e->f.blocked = 1;
+    pthread_create(&th, NULL, event_race_check, &r);
+    do {
+        pthread_mutex_lock(&e->f.lock);
+        in_call = e->f.in_call;
+        pthread_mutex_unlock(&e->f.lock);
+        if (!in_call)
+            usleep(1000);
+    } while (!in_call);
+    /* …the user authorizes, the event arrives, then the old answer. */
+    assert_int_equal(apply(e, "evt_1", "connected_account.status_updated",
+                           "2026-11-25T10:00:00Z", "gmail", "u", "ACTIVE"),
+                     TG_EVENT_APPLIED);
+    pthread_mutex_lock(&e->f.lock);
+    e->f.blocked = 0;
+    pthread_cond_broadcast(&e->f.cond);
+    pthread_mutex_unlock(&e->f.lock);
+    pthread_join(th, NULL);
+    assert_int_equal(r.verdict, TG_VERDICT_NEEDS_AUTHORIZATION);
+    /* The event's status stands. */
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_ALLOW);
+    assert_int_equal(e->f.status_calls, 1);
+    env_free(e);
+}
+
+/* ---- the key hash -------------------------------------------------------- */
+
+static void test_hash_copy_matches_hash(void **state)
+{
+    char src[160], dst[161];
+    size_t n, i;
+    unsigned x = 1;
+    (void)state;
+    for (n = 0; n < 150; n++) {
+        for (i = 0; i < sizeof src; i++) {
+            x = x * 1103515245u + 12345u;
+            src[i] = (char)(x >> 16);
+        }
+        memset(dst, 0x55, sizeof dst);
+        assert_true(tg__hash_copy(dst, src, n, 42 + n) == tg__hash_bytes(src, n, 42 + n));
+        assert_memory_equal(dst, src, n);
+        assert_int_equal(dst[n], '\0');
+        assert_int_equal((unsigned char)dst[n + 1], 0x55); /* nothing past the NUL */
+        /* Every byte matters. */
+        if (n > 0) {
+            uint64_t h = tg__hash_bytes(src, n, 7);
+            for (i = 0; i < n; i++) {
+                src[i] ^= 1;
+                assert_true(tg__hash_bytes(src, n, 7) != h);
+                src[i] ^= 1;
+            }
+        }
+    }
+}
+
+/* ---- tg_gate_invoke ---------------------------------------------------------- */
+
+typedef struct dispatcher {
+    env *e;
+    int calls;
+    int reply;
+    char last_args[64];
+} dispatcher;
+
+static int dispatch_tool(void *ctx, const char *tool, const char *identifier, const char *args)
+{
+    dispatcher *p = ctx;
+    (void)tool;
+    (void)identifier;
+    p->calls++;
+    snprintf(p->last_args, sizeof p->last_args, "%s", args ? args : "");
+    if (p->reply == TG_DISPATCH_CREDENTIALS_REJECTED) /* the upstream revoked the token */
+        fake_set(&p->e->f, "gmail", "u", TG_STATUS_REVOKED);
+    return p->reply;
+}
+
+static void test_invoke(void **state)
+{
+    env *e = env_new(NULL);
+    dispatcher p = { e, 0, 0, "" };
+    int drc = 12345;
+    (void)state;
+
+    fake_set(&e->f, "gmail", "u", TG_STATUS_ACTIVE);
+    fake_set(&e->f, "gmail", "blocked", TG_STATUS_EXPIRED);
+    assert_int_equal(tg_gate_invoke(e->g, "gmail_send", "u", "{\"to\":\"a\"}", dispatch_tool, &p,
+                                    e->d, &drc),
+                     TG_OK);
+    assert_int_equal(p.calls, 1);
+    assert_int_equal(drc, 0);
+    assert_string_equal(p.last_args, "{\"to\":\"a\"}");
+    assert_int_equal(tg_decision_verdict(e->d), TG_VERDICT_ALLOW);
+
+    /* Not ALLOW: never dispatched, dispatch_rc untouched. */
+    drc = 12345;
+    assert_int_equal(tg_gate_invoke(e->g, "gmail_send", "blocked", NULL, dispatch_tool, &p, e->d,
+                                    &drc),
+                     TG_OK);
+    assert_int_equal(p.calls, 1);
+    assert_int_equal(drc, 12345);
+    assert_int_equal(tg_decision_verdict(e->d), TG_VERDICT_NEEDS_AUTHORIZATION);
+
+    /* A tool error other than rejected credentials is passed back as is. */
+    p.reply = 7;
+    assert_int_equal(tg_gate_invoke(e->g, "gmail_send", "u", NULL, dispatch_tool, &p, e->d, &drc),
+                     TG_OK);
+    assert_int_equal(drc, 7);
+    assert_int_equal(tg_decision_verdict(e->d), TG_VERDICT_ALLOW);
+    assert_int_equal(e->f.status_calls, 2);
+
+    /* Rejected credentials: the entry is dropped and checked fresh. */
+    p.reply = TG_DISPATCH_CREDENTIALS_REJECTED;
+    assert_int_equal(tg_gate_invoke(e->g, "gmail_send", "u", NULL, dispatch_tool, &p, e->d, &drc),
+                     TG_OK);
+    assert_int_equal(drc, TG_DISPATCH_CREDENTIALS_REJECTED);
+    assert_int_equal(p.calls, 3);
+    assert_int_equal(e->f.status_calls, 3);
+    assert_int_equal(tg_decision_verdict(e->d), TG_VERDICT_NEEDS_AUTHORIZATION);
+    assert_int_equal(tg_decision_status(e->d), TG_STATUS_REVOKED);
+    assert_non_null(tg_decision_link(e->d));
+
+    assert_int_equal(tg_gate_invoke(e->g, "gmail_send", "u", NULL, NULL, &p, e->d, &drc),
+                     TG_EINVAL);
+    assert_int_equal(tg_gate_invoke(e->g, "gmail_send", "", NULL, dispatch_tool, &p, e->d, &drc),
+                     TG_EINVAL);
+    assert_int_equal(p.calls, 3);
+    env_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -885,6 +1157,7 @@ int main(void)
         cmocka_unit_test(test_single_flight),
         cmocka_unit_test(test_single_flight_failure_shared),
         cmocka_unit_test(test_policy_closed),
+        cmocka_unit_test(test_provider_config_error_is_an_error),
         cmocka_unit_test(test_link_failure_is_not_needs_authorization),
         cmocka_unit_test(test_invalid_status_from_provider),
         cmocka_unit_test(test_policy_stale_grace),
@@ -895,6 +1168,12 @@ int main(void)
         cmocka_unit_test(test_decision_json),
         cmocka_unit_test(test_config_errors_reach_caller),
         cmocka_unit_test(test_concurrent_checks_and_invalidations),
+        cmocka_unit_test(test_event_makes_blocked_account_allowed),
+        cmocka_unit_test(test_event_order_and_replay),
+        cmocka_unit_test(test_event_deleted_and_no_connection),
+        cmocka_unit_test(test_event_newer_than_inflight_answer),
+        cmocka_unit_test(test_invoke),
+        cmocka_unit_test(test_hash_copy_matches_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
