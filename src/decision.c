@@ -6,6 +6,7 @@
 
 #include "decision.h"
 #include "error.h"
+#include "json_out.h"
 
 tg_decision *tg_decision_new(void)
 {
@@ -154,69 +155,6 @@ const char *tg_decision_reason(const tg_decision *d)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-typedef struct tg__out {
-    char *buf;
-    size_t len;  /* capacity */
-    size_t used; /* bytes the full encoding needs so far, NUL excluded */
-} tg__out;
-
-static void tg__put(tg__out *o, const char *s, size_t n)
-{
-    if (o->used < o->len) {
-        size_t room = o->len - o->used;
-        memcpy(o->buf + o->used, s, n < room ? n : room);
-    }
-    o->used += n;
-}
-
-static void tg__puts(tg__out *o, const char *s)
-{
-    tg__put(o, s, strlen(s));
-}
-
-static void tg__put_string(tg__out *o, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t start = 0, i;
-    char esc[8];
-
-    tg__put(o, "\"", 1);
-    for (i = 0; p[i]; i++) {
-        unsigned char c = p[i];
-        if (c != '"' && c != '\\' && c >= 0x20 && c != 0x7F)
-            continue;
-        tg__put(o, s + start, i - start);
-        if (c == '"')
-            tg__put(o, "\\\"", 2);
-        else if (c == '\\')
-            tg__put(o, "\\\\", 2);
-        else {
-            snprintf(esc, sizeof esc, "\\u%04x", c);
-            tg__put(o, esc, 6);
-        }
-        start = i + 1;
-    }
-    tg__put(o, s + start, i - start);
-    tg__put(o, "\"", 1);
-}
-
-static void tg__put_key(tg__out *o, const char *key, int first)
-{
-    if (!first)
-        tg__put(o, ",", 1);
-    tg__put_string(o, key);
-    tg__put(o, ":", 1);
-}
-
-static void tg__put_opt_string(tg__out *o, const char *key, const char *value)
-{
-    tg__put_key(o, key, 0);
-    if (value)
-        tg__put_string(o, value);
-    else
-        tg__puts(o, "null");
-}
-
 int tg__format_rfc3339(int64_t unix_ms, char *buf, size_t len)
 {
     time_t secs = (time_t)(unix_ms / 1000);
@@ -226,44 +164,40 @@ int tg__format_rfc3339(int64_t unix_ms, char *buf, size_t len)
     return TG_OK;
 }
 
-int tg_decision_to_json(const tg_decision *d, char *buf, size_t len, size_t *needed)
+void tg__decision_put_json(tg__out *o, const tg_decision *d)
 {
-    tg__out o = { buf, len, 0 };
     char when[40];
 
-    if (!d || (!buf && len > 0))
-        return tg__fail(TG_EINVAL, "tg_decision_to_json: NULL argument");
-    tg__puts(&o, "{");
-    tg__put_key(&o, "verdict", 1);
-    tg__put_string(&o, tg_verdict_name(d->verdict));
-    tg__put_opt_string(&o, "tool", tg_decision_tool(d));
-    tg__put_opt_string(&o, "connection", tg_decision_connection(d));
-    tg__put_opt_string(&o, "identifier", tg_decision_identifier(d));
-    tg__put_opt_string(&o, "status", d->has_status ? tg_status_name(d->status) : NULL);
-    tg__put_opt_string(&o, "link", tg_decision_link(d));
-    tg__put_opt_string(&o, "link_expires_at",
+    tg__puts(o, "{");
+    tg__put_key(o, "verdict", 1);
+    tg__put_string(o, tg_verdict_name(d->verdict));
+    tg__put_opt_string(o, "tool", tg_decision_tool(d));
+    tg__put_opt_string(o, "connection", tg_decision_connection(d));
+    tg__put_opt_string(o, "identifier", tg_decision_identifier(d));
+    tg__put_opt_string(o, "status", d->has_status ? tg_status_name(d->status) : NULL);
+    tg__put_opt_string(o, "link", tg_decision_link(d));
+    tg__put_opt_string(o, "link_expires_at",
                        d->has_link && d->link_expires_at > 0 &&
                                tg__format_rfc3339(d->link_expires_at, when, sizeof when) == TG_OK
                            ? when
                            : NULL);
-    tg__put_opt_string(&o, "reason", tg_decision_reason(d));
-    tg__put_key(&o, "source", 0);
+    tg__put_opt_string(o, "reason", tg_decision_reason(d));
+    tg__put_key(o, "source", 0);
     if (d->source == TG_SOURCE_NONE)
-        tg__puts(&o, "null");
+        tg__puts(o, "null");
     else
-        tg__put_string(&o, d->source == TG_SOURCE_CACHE ? "cache" : "provider");
-    tg__put_key(&o, "stale", 0);
-    tg__puts(&o, d->stale ? "true" : "false");
-    tg__puts(&o, "}");
+        tg__put_string(o, d->source == TG_SOURCE_CACHE ? "cache" : "provider");
+    tg__put_key(o, "stale", 0);
+    tg__puts(o, d->stale ? "true" : "false");
+    tg__puts(o, "}");
+}
 
-    if (needed)
-        *needed = o.used + 1;
-    if (o.used < len) {
-        buf[o.used] = '\0';
-        return TG_OK;
-    }
-    if (len > 0)
-        buf[len - 1] = '\0';
-    return tg__fail(TG_EBUFS, "tg_decision_to_json: buffer of %zu bytes, %zu needed", len,
-                    o.used + 1);
+int tg_decision_to_json(const tg_decision *d, char *buf, size_t len, size_t *needed)
+{
+    tg__out o = { buf, len, 0 };
+
+    if (!d || (!buf && len > 0))
+        return tg__fail(TG_EINVAL, "tg_decision_to_json: NULL argument");
+    tg__decision_put_json(&o, d);
+    return tg__out_end(&o, needed, "tg_decision_to_json");
 }

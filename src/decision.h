@@ -19,14 +19,20 @@ typedef enum tg__why {
 } tg__why;
 
 struct tg_decision {
-    tg_verdict verdict;
-    tg_status status;
-    tg_source source;
-    uint8_t why;
-    uint8_t has_status;
-    uint8_t has_link;
-    uint8_t stale;
-    uint8_t reason_ready;
+    /* The small fields share one word, so a check sets them in one store. */
+    union {
+        struct {
+            uint8_t verdict;  /* tg_verdict */
+            uint8_t status;   /* tg_status */
+            uint8_t source;   /* tg_source */
+            uint8_t why;      /* tg__why */
+            uint8_t has_status;
+            uint8_t has_link;
+            uint8_t stale;
+            uint8_t reason_ready;
+        };
+        uint64_t flags;
+    };
     int64_t link_expires_at;
     const char *tool;        /* NULL, tool_buf, or a name the gate keeps */
     const char *connection;  /* NULL or the gate's interned name */
@@ -36,20 +42,26 @@ struct tg_decision {
     char reason[TG_IDENTIFIER_MAX + TG_CONNECTION_MAX + TG_TOOL_MAX + 256];
 };
 
-/* Start filling: the identifier (length known by the caller). */
-static inline void tg__decision_begin(tg_decision *d, const char *id, size_t id_len)
+/* Start filling; the caller copies the identifier (tg__hash_copy). */
+static inline void tg__decision_begin(tg_decision *d)
 {
-    tg__copy_cstr(d->identifier, id, id_len);
     d->tool = NULL;
     d->connection = NULL;
-    d->has_status = 0;
-    d->has_link = 0;
-    d->stale = 0;
-    d->reason_ready = 0;
+    d->flags = 0; /* ALLOW, UNKNOWN, no source, WHY_STATUS, no status, link, staleness */
     d->link_expires_at = 0;
-    d->status = TG_STATUS_UNKNOWN;
-    d->source = TG_SOURCE_NONE;
-    d->why = TG__WHY_STATUS;
+}
+
+/* The flags of a decision made from a status (no link, not stale). */
+static inline uint64_t tg__decision_status_flags(tg_status status, tg_source source)
+{
+    /* In the order of the fields above. */
+    const uint8_t b[8] = {
+        (uint8_t)(status == TG_STATUS_ACTIVE ? TG_VERDICT_ALLOW : TG_VERDICT_NEEDS_AUTHORIZATION),
+        (uint8_t)status, (uint8_t)source, TG__WHY_STATUS, 1, 0, 0, 0
+    };
+    uint64_t w;
+    memcpy(&w, b, sizeof w);
+    return w;
 }
 
 /* The tool: a name that lives as long as the gate, or a copy. */
@@ -65,5 +77,9 @@ static inline void tg__decision_tool(tg_decision *d, const char *kept, const cha
 
 /* "2026-11-25T15:10:00Z" for a Unix time in ms. TG_OK or TG_EINVAL. */
 int tg__format_rfc3339(int64_t unix_ms, char *buf, size_t len);
+
+struct tg__out;
+/* Write the JSON object of DESIGN §5 (tg_decision_to_json's text) to @p o. */
+void tg__decision_put_json(struct tg__out *o, const tg_decision *d);
 
 #endif

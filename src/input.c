@@ -58,9 +58,7 @@ int tg__valid_connection(const char *s, size_t *len)
     return 1;
 }
 
-/* Length of the UTF-8 sequence at s (first byte >= 0x80), 0 when invalid:
- * overlong forms, surrogates and code points past U+10FFFF are refused. */
-static size_t tg__utf8_seq(const unsigned char *s)
+size_t tg__utf8_seq_at(const unsigned char *s)
 {
     unsigned char c = s[0];
     if (c >= 0xC2 && c <= 0xDF)
@@ -101,7 +99,7 @@ int tg__valid_identifier(const char *s, size_t *len)
         } else {
             /* A NUL inside a sequence fails the continuation-byte test, so
              * the reads below never pass the terminator. */
-            size_t n = tg__utf8_seq(p + i);
+            size_t n = tg__utf8_seq_at(p + i);
             if (n == 0)
                 return 0;
             /* C1 controls U+0080–U+009F are control characters too. */

@@ -13,6 +13,11 @@ int tg__valid_identifier(const char *s, size_t *len);
 /* 1 when the first @p n bytes are valid tool-name characters (for prefixes). */
 int tg__valid_tool_chars(const char *s, size_t n);
 
+/* Length of the UTF-8 sequence at @p s (first byte >= 0x80) of a
+ * NUL-terminated string, 0 when invalid: overlong forms, surrogates and code
+ * points past U+10FFFF are refused. Reads no byte past a NUL. */
+size_t tg__utf8_seq_at(const unsigned char *s);
+
 /* Set the error message for an invalid name and return TG_EINVAL. @p what is
  * "tool", "connection" or "identifier". */
 int tg__invalid_input(const char *what, const char *s);
