@@ -8,10 +8,25 @@
 
 #include "hash.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* 1 when the first @p n bytes of a and b are equal. */
-static inline int tg__bytes_equal(const char *a, const char *b, size_t n)
+static inline __attribute__((always_inline)) int tg__bytes_equal(const char *a, const char *b, size_t n)
 {
     const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+#if defined(__SSE2__)
+    /* 16 to 32 bytes (most tool names and identifiers): two overlapping
+     * 16-byte compares. */
+    if (n >= 16 && n <= 32) {
+        __m128i x = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p),
+                                   _mm_loadu_si128((const __m128i *)(const void *)q));
+        __m128i y = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)),
+                                   _mm_loadu_si128((const __m128i *)(const void *)(q + n - 16)));
+        return _mm_movemask_epi8(_mm_and_si128(x, y)) == 0xFFFF;
+    }
+#endif
     if (n >= 8) {
         size_t i;
         for (i = 0; i + 8 < n; i += 8)

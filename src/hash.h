@@ -70,4 +70,54 @@ static inline uint64_t tg__hash_bytes(const void *data, size_t n, uint64_t seed)
     return tg__hash_mix(a ^ seed ^ TG__HASH_K1, b ^ seed ^ TG__HASH_K2);
 }
 
+/* tg__hash_bytes(src, n, seed), also copying the n bytes and a NUL to dst:
+ * one pass over an identifier that the check both hashes and hands back. */
+static inline uint64_t tg__hash_copy(char *dst, const char *src, size_t n, uint64_t seed)
+{
+    const unsigned char *p = (const unsigned char *)src;
+    char *q = dst;
+    uint64_t a, b;
+
+    seed ^= (uint64_t)n * TG__HASH_K0;
+    dst[n] = '\0';
+    if (n <= 16) {
+        if (n >= 8) {
+            a = tg__load64(p);
+            b = tg__load64(p + n - 8);
+            memcpy(q, &a, 8);
+            memcpy(q + n - 8, &b, 8);
+        } else if (n >= 4) {
+            uint32_t x = (uint32_t)tg__load32(p), y = (uint32_t)tg__load32(p + n - 4);
+            memcpy(q, &x, 4);
+            memcpy(q + n - 4, &y, 4);
+            a = x;
+            b = y;
+        } else if (n > 0) {
+            size_t i;
+            for (i = 0; i < n; i++)
+                q[i] = (char)p[i];
+            a = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
+            b = 0;
+        } else {
+            a = b = 0;
+        }
+    } else {
+        size_t left = n;
+        do {
+            uint64_t x = tg__load64(p), y = tg__load64(p + 8);
+            memcpy(q, &x, 8);
+            memcpy(q + 8, &y, 8);
+            seed = tg__hash_mix(x ^ seed ^ TG__HASH_K1, y ^ seed ^ TG__HASH_K2);
+            p += 16;
+            q += 16;
+            left -= 16;
+        } while (left > 16);
+        a = tg__load64(p + left - 16);
+        b = tg__load64(p + left - 8);
+        memcpy(q + left - 16, &a, 8);
+        memcpy(q + left - 8, &b, 8);
+    }
+    return tg__hash_mix(a ^ seed ^ TG__HASH_K1, b ^ seed ^ TG__HASH_K2);
+}
+
 #endif

@@ -1277,6 +1277,286 @@ static void test_format_text(void **state)
     free_result(&r);
 }
 
+/* ---- MCP formats (docs/encodings.md) ------------------------------------ */
+
+#define USER_456_LINK LINK_BASE "?connection=gmail&identifier=user_456"
+
+static json_object *get_obj(json_object *o, const char *key)
+{
+    json_object *v = get(o, key);
+    if (!json_object_is_type(v, json_type_object))
+        fail_msg("key \"%s\" is not an object", key);
+    return v;
+}
+
+static int get_int(json_object *o, const char *key)
+{
+    json_object *v = get(o, key);
+    if (!json_object_is_type(v, json_type_int))
+        fail_msg("key \"%s\" is not an integer", key);
+    return json_object_get_int(v);
+}
+
+/* The one URL elicitation of a -32042 error object; returns its id (borrowed
+ * from @p err). */
+static const char *expect_url_elicitation(json_object *err, const char *link)
+{
+    json_object *list, *el;
+
+    expect_keys(err, (const char *const[]){ "code", "message", "data", NULL });
+    assert_int_equal(get_int(err, "code"), -32042);
+    assert_non_null(strstr(get_str(err, "message"), link));
+    list = get(get_obj(err, "data"), "elicitations");
+    assert_true(json_object_is_type(list, json_type_array));
+    assert_int_equal(json_object_array_length(list), 1);
+    el = json_object_array_get_idx(list, 0);
+    expect_keys(el, (const char *const[]){ "mode", "elicitationId", "url", "message", NULL });
+    expect_str(el, "mode", "url");
+    expect_str(el, "url", link);
+    return get_str(el, "elicitationId");
+}
+
+static void test_format_mcp(void **state)
+{
+    fixture *fx = *state;
+    run_result r;
+    json_object *o, *again, *err;
+
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+        "user_456", "--format", "mcp");
+    expect_exit(&r, 10);
+    assert_string_equal(r.err, "");
+    o = parse_json(r.out);
+    free_result(&r);
+
+    /* Another process, the same account and link: the same elicitation id. */
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+        "user_456", "--format=mcp", "--request-id", "7");
+    expect_exit(&r, 10);
+    again = parse_json(r.out);
+    expect_keys(again, (const char *const[]){ "jsonrpc", "id", "error", NULL });
+    expect_str(again, "jsonrpc", "2.0");
+    assert_int_equal(get_int(again, "id"), 7);
+    err = get_obj(again, "error");
+    assert_string_equal(expect_url_elicitation(err, USER_456_LINK),
+                        expect_url_elicitation(o, USER_456_LINK));
+    json_object_put(again);
+    json_object_put(o);
+    free_result(&r);
+
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+        "user_456", "--format", "mcp", "--request-id", "\"req \\\"1\\\"\"");
+    expect_exit(&r, 10);
+    o = parse_json(r.out);
+    expect_str(o, "id", "req \"1\"");
+    json_object_put(o);
+    free_result(&r);
+
+    /* ALLOW: the decision itself, as a result. */
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+        "user_123", "--format", "mcp");
+    expect_exit(&r, 0);
+    json_object_put(expect_decision(&r, "ALLOW", "gmail_send_email", "gmail", "user_123",
+                                    "ACTIVE"));
+    free_result(&r);
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+        "user_123", "--format", "mcp", "--request-id", "1");
+    expect_exit(&r, 0);
+    o = parse_json(r.out);
+    expect_keys(o, (const char *const[]){ "jsonrpc", "id", "result", NULL });
+    expect_str(get_obj(o, "result"), "verdict", "ALLOW");
+    json_object_put(o);
+    free_result(&r);
+
+    /* DENY: a plain error with the decision as data, never an elicitation. */
+    write_config(fx, "{\"provider\":{\"type\":\"file\",\"path\":\"accounts.json\"}," RULES_DENY
+                     "}");
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "calculator.add", "--identifier",
+        "user_123", "--format", "mcp");
+    expect_exit(&r, 12);
+    assert_null(strstr(r.out, "elicitation"));
+    o = parse_json(r.out);
+    assert_int_equal(get_int(o, "code"), -32603);
+    expect_str(get_obj(o, "data"), "verdict", "DENY");
+    json_object_put(o);
+    free_result(&r);
+}
+
+static void test_format_mcp_input_required(void **state)
+{
+    fixture *fx = *state;
+    run_result r;
+    json_object *o, *result, *reqs, *req = NULL, *params;
+
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+        "user_456", "--format", "mcp-input-required", "--request-id", "\"r1\"");
+    expect_exit(&r, 10);
+    o = parse_json(r.out);
+    expect_keys(o, (const char *const[]){ "jsonrpc", "id", "result", NULL });
+    expect_str(o, "id", "r1");
+    result = get_obj(o, "result");
+    expect_keys(result,
+                (const char *const[]){ "resultType", "inputRequests", "requestState", NULL });
+    expect_str(result, "resultType", "input_required");
+    assert_true(strlen(get_str(result, "requestState")) > 0);
+    reqs = get_obj(result, "inputRequests");
+    assert_int_equal(json_object_object_length(reqs), 1);
+    json_object_object_foreach(reqs, key, val)
+    {
+        (void)key;
+        req = val;
+    }
+    expect_str(req, "method", "elicitation/create");
+    params = get_obj(req, "params");
+    expect_keys(params, (const char *const[]){ "mode", "url", "message", NULL });
+    expect_str(params, "mode", "url");
+    expect_str(params, "url", USER_456_LINK);
+    json_object_put(o);
+    free_result(&r);
+
+    /* ALLOW: a complete CallToolResult, isError false. */
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+        "user_123", "--format", "mcp-input-required");
+    expect_exit(&r, 0);
+    o = parse_json(r.out);
+    expect_str(o, "resultType", "complete");
+    assert_false(json_object_get_boolean(get(o, "isError")));
+    json_object_put(o);
+    free_result(&r);
+}
+
+static void test_format_mcp_tool_result(void **state)
+{
+    fixture *fx = *state;
+    char identifier[600];
+    run_result r;
+    json_object *o, *content, *text;
+
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+        "user_456", "--format", "mcp-tool-result");
+    expect_exit(&r, 10);
+    o = parse_json(r.out);
+    expect_keys(o, (const char *const[]){ "resultType", "content", "structuredContent",
+                                          "isError", NULL });
+    assert_true(json_object_get_boolean(get(o, "isError")));
+    content = get(o, "content");
+    assert_int_equal(json_object_array_length(content), 1);
+    text = json_object_array_get_idx(content, 0);
+    expect_str(text, "type", "text");
+    /* The link in plain words, for clients that show nothing else. */
+    assert_non_null(strstr(get_str(text, "text"), USER_456_LINK));
+    expect_str(get_obj(o, "structuredContent"), "link", USER_456_LINK);
+    json_object_put(o);
+    free_result(&r);
+
+    /* UNAVAILABLE: exit 11 in every format; no elicitation. */
+    write_overlong_link_setup(fx, "closed", identifier, sizeof identifier);
+    run_cli(fx, NULL,
+            ARGS("check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+                 identifier, "--format", "mcp-tool-result", "--request-id", "5"),
+            &r);
+    expect_exit(&r, 11);
+    o = parse_json(r.out);
+    assert_int_equal(get_int(o, "id"), 5);
+    assert_true(json_object_get_boolean(get(get_obj(o, "result"), "isError")));
+    expect_str(get_obj(get_obj(o, "result"), "structuredContent"), "verdict", "UNAVAILABLE");
+    json_object_put(o);
+    free_result(&r);
+
+    run_cli(fx, NULL,
+            ARGS("check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+                 identifier, "--format", "mcp"),
+            &r);
+    expect_exit(&r, 11);
+    assert_null(strstr(r.out, "elicitation"));
+    o = parse_json(r.out);
+    assert_int_equal(get_int(o, "code"), -32603);
+    assert_non_null(strstr(get_str(o, "message"), "unavailable"));
+    json_object_put(o);
+    free_result(&r);
+
+    run_cli(fx, NULL,
+            ARGS("check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+                 identifier, "--format", "mcp-input-required"),
+            &r);
+    expect_exit(&r, 11);
+    assert_null(strstr(r.out, "inputRequests"));
+    o = parse_json(r.out);
+    expect_str(o, "resultType", "complete");
+    assert_true(json_object_get_boolean(get(o, "isError")));
+    json_object_put(o);
+    free_result(&r);
+}
+
+static void test_format_and_request_id_errors(void **state)
+{
+    fixture *fx = *state;
+    run_result r;
+    size_t i;
+    static const struct {
+        const char *args[12];
+        const char *needle;
+    } cases[] = {
+        { { "check", "--tool", "x", "--identifier", "u", "--request-id", "1", NULL },
+          "--request-id" },
+        { { "check", "--tool", "x", "--identifier", "u", "--format", "json", "--request-id", "1",
+            NULL },
+          "--request-id" },
+        { { "check", "--tool", "x", "--identifier", "u", "--format", "text", "--request-id",
+            "\"a\"", NULL },
+          "--request-id" },
+        { { "check", "--tool", "x", "--identifier", "u", "--format", "mcp", "--request-id",
+            "1.5", NULL },
+          "--request-id" },
+        { { "check", "--tool", "x", "--identifier", "u", "--format", "mcp", "--request-id=abc",
+            NULL },
+          "--request-id" },
+        { { "check", "--tool", "x", "--identifier", "u", "--format", "mcp", "--request-id=",
+            NULL },
+          "--request-id" },
+        { { "check", "--tool", "x", "--identifier", "u", "--format", "mcp", "--request-id=null",
+            NULL },
+          "--request-id" },
+        { { "check", "--tool", "x", "--identifier", "u", "--format", "mcp", "--request-id",
+            "1", "--request-id", "2", NULL },
+          "twice" },
+        { { "check", "--tool", "x", "--identifier", "u", "--format", "MCP", NULL }, "--format" },
+        { { "check", "--tool", "x", "--identifier", "u", "--format", "mcp-input", NULL },
+          "--format" },
+        { { "status", "--connection", "gmail", "--identifier", "u", "--format", "mcp", NULL },
+          "--format" },
+        { { "link", "--connection", "gmail", "--identifier", "u", "--format", "mcp-tool-result",
+            NULL },
+          "--format" },
+        { { "wait", "--connection", "gmail", "--identifier", "u", "--format",
+            "mcp-input-required", NULL },
+          "--format" },
+        { { "status", "--connection", "gmail", "--identifier", "u", "--request-id", "1", NULL },
+          "--request-id" },
+    };
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[16];
+        size_t n = 0, k;
+
+        argv[n++] = cases[i].args[0];
+        argv[n++] = "--config";
+        argv[n++] = fx->config;
+        for (k = 1; cases[i].args[k]; k++)
+            argv[n++] = cases[i].args[k];
+        argv[n] = NULL;
+        run_cli(fx, NULL, argv, &r);
+        expect_one_line_error(&r, 2, cases[i].needle);
+        free_result(&r);
+    }
+
+    RUN(fx, &r, "check", "--help");
+    expect_exit(&r, 0);
+    assert_non_null(strstr(r.out, "mcp-input-required"));
+    assert_non_null(strstr(r.out, "--request-id"));
+    free_result(&r);
+}
+
 /* ---- wait --------------------------------------------------------------- */
 
 static double now_s(void)
@@ -1504,6 +1784,10 @@ int main(void)
         T(test_status),
         T(test_link),
         T(test_format_text),
+        T(test_format_mcp),
+        T(test_format_mcp_input_required),
+        T(test_format_mcp_tool_result),
+        T(test_format_and_request_id_errors),
         T(test_wait_already_active),
         T(test_wait_times_out),
         T(test_wait_sees_authorization),

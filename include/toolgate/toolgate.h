@@ -56,7 +56,9 @@ typedef enum tg_err {
     TG_EBUFS = -6,     /* the caller's buffer is too small; see *needed */
     TG_EIO = -7,       /* a file could not be read */
     TG_ENOTSUP = -8,   /* the operation is not supported (e.g. by a provider) */
-    TG_EPLUGIN = -9    /* a provider plugin could not be loaded or is incompatible */
+    TG_EPLUGIN = -9,   /* a provider plugin could not be loaded or is incompatible */
+    TG_ESIGNATURE = -10, /* a webhook signature does not match the body */
+    TG_ETIMESTAMP = -11  /* a webhook timestamp is too far from now */
 } tg_err;
 
 /* The verdict of a check. */
@@ -149,7 +151,9 @@ TG_API void tg_gate_free(tg_gate *gate);
  * @param d  caller's decision (tg_decision_new()), overwritten; reuse it.
  * @return TG_OK for every verdict; TG_EINVAL for a NULL argument or a tool or
  *         identifier that breaks DESIGN §9 (d is then left unspecified);
- *         TG_ENOMEM.
+ *         TG_ECONFIG when the provider finds its configuration wrong on first
+ *         use (e.g. the token endpoint refuses the client credentials) — not
+ *         a verdict, since no policy can fix it; TG_ENOMEM.
  * Thread safety: any number of threads may check one gate at once.
  */
 TG_API TG_WARN_UNUSED int tg_gate_check(tg_gate *gate, const char *tool, const char *identifier,
@@ -258,6 +262,115 @@ TG_API int tg_decision_stale(const tg_decision *d);
  * Thread safety: as the decision.
  */
 TG_API int tg_decision_to_json(const tg_decision *d, char *buf, size_t len, size_t *needed);
+
+/* ---- encodings of a decision ------------------------------------------- */
+
+/* How a decision is handed to a runtime, a model or a person. */
+typedef enum tg_format {
+    TG_FORMAT_JSON = 0,               /* the object of DESIGN §5 */
+    TG_FORMAT_TEXT = 1,               /* one line for a person */
+    TG_FORMAT_MCP = 2,                /* MCP 2025-11-25 URLElicitationRequiredError (-32042) */
+    TG_FORMAT_MCP_INPUT_REQUIRED = 3, /* MCP 2026-07-28 input_required result */
+    TG_FORMAT_MCP_TOOL_RESULT = 4     /* CallToolResult with isError and the link in text */
+} tg_format;
+
+/* "json", "text", "mcp", "mcp-input-required", "mcp-tool-result"; NULL otherwise.
+ * Static text. Thread safety: any thread. */
+TG_API const char *tg_format_name(tg_format f);
+/* Parse a format name (exactly as tg_format_name() spells it).
+ * @return TG_OK; TG_EINVAL (NULL or unknown; *out untouched). Any thread. */
+TG_API int tg_format_parse(const char *name, tg_format *out);
+
+/**
+ * Encode a decision in @p format into a caller buffer (docs/encodings.md).
+ * Always valid JSON (except TG_FORMAT_TEXT, one line of UTF-8), whatever the
+ * identifier or link holds. UNAVAILABLE and DENY are never encoded as an
+ * elicitation. What the verdicts become:
+ *  - TG_FORMAT_MCP: NEEDS_AUTHORIZATION → JSON-RPC error -32042 with one URL
+ *    elicitation; UNAVAILABLE and DENY → error -32603 with the decision as
+ *    data; ALLOW → the decision as the result.
+ *  - TG_FORMAT_MCP_INPUT_REQUIRED: NEEDS_AUTHORIZATION → an input_required
+ *    result with one URL elicitation; the others as TG_FORMAT_MCP_TOOL_RESULT.
+ *  - TG_FORMAT_MCP_TOOL_RESULT: a CallToolResult ("resultType":"complete",
+ *    the decision as structuredContent); isError is false only for ALLOW.
+ * The elicitation id is the same for the same connection, identifier and link.
+ * @param request_id_json  JSON text of a JSON-RPC id — a string, or an integer
+ *                         that fits in 64 bits; at most 1024 bytes — or NULL.
+ *                         With an id, the MCP formats are wrapped in a
+ *                         complete JSON-RPC 2.0 response; without, they are the
+ *                         error object or the result alone. JSON and text
+ *                         ignore the id (it must still be valid).
+ * @param needed  if not NULL, receives the size required, NUL included.
+ * @return TG_OK; TG_EBUFS (buf holds a truncated, NUL-terminated prefix when
+ *         len > 0); TG_EINVAL (NULL d, buf NULL with len > 0, bad format, bad
+ *         request id); TG_ENOMEM (the elicitation id could not be computed).
+ * Thread safety: as the decision.
+ */
+TG_API int tg_decision_encode(const tg_decision *d, tg_format format, const char *request_id_json,
+                              char *buf, size_t len, size_t *needed);
+
+/* ---- wrapping a dispatcher ------------------------------------------------ */
+
+/* What a dispatch function returns when the upstream API rejected the
+ * account's credentials (e.g. HTTP 401 from Gmail). Any other value is passed
+ * back to the caller unchanged. */
+#define TG_DISPATCH_CREDENTIALS_REJECTED (-401)
+
+/* Runs the tool. @p args_json is the caller's, passed through unchanged. */
+typedef int (*tg_dispatch_fn)(void *user_ctx, const char *tool, const char *identifier,
+                              const char *args_json);
+
+/**
+ * Check, and run @p dispatch only on ALLOW. When dispatch returns
+ * TG_DISPATCH_CREDENTIALS_REJECTED, the cached entry is dropped and the check
+ * made again against the provider; @p d then holds that fresh decision (so a
+ * token revoked between two checks becomes one NEEDS_AUTHORIZATION). The tool
+ * is never dispatched twice by one call.
+ * @param dispatch_rc  if not NULL, receives dispatch's return value; left
+ *                     untouched when dispatch did not run.
+ * @return as tg_gate_check(); TG_EINVAL also for a NULL dispatch.
+ * Thread safety: as tg_gate_check().
+ */
+TG_API TG_WARN_UNUSED int tg_gate_invoke(tg_gate *gate, const char *tool, const char *identifier,
+                                         const char *args_json, tg_dispatch_fn dispatch,
+                                         void *user_ctx, tg_decision *d, int *dispatch_rc);
+
+/* ---- webhook events ----------------------------------------------------- */
+
+/**
+ * Verify a Scalekit (Standard Webhooks) signature: HMAC-SHA256 over
+ * "<webhook_id>.<webhook_timestamp>.<body>" keyed with the base64 part of
+ * "whsec_<base64>", compared in constant time with every "v1,<base64>" entry
+ * of the space-separated @p webhook_signature.
+ * @param now_unix  the current time, Unix seconds; the timestamp must be
+ *                  within 300 s of it.
+ * @return TG_OK; TG_ESIGNATURE (no entry matches); TG_ETIMESTAMP (too old or
+ *         too far ahead); TG_EINVAL (NULL, malformed secret, id, timestamp or
+ *         signature header).
+ * Thread safety: any thread.
+ */
+TG_API TG_WARN_UNUSED int tg_webhook_verify(const char *secret, const char *webhook_id,
+                                            const char *webhook_timestamp,
+                                            const char *webhook_signature, const char *body,
+                                            size_t len, int64_t now_unix);
+
+/* What tg_gate_apply_event() did with a well-formed event. */
+typedef enum tg_event_result {
+    TG_EVENT_APPLIED = 0,   /* the cache follows the event */
+    TG_EVENT_STALE = 1,     /* older than what the cache knows for the account: ignored */
+    TG_EVENT_DUPLICATE = 2, /* an event id seen before: ignored */
+    TG_EVENT_IGNORED = 3    /* a type that does not change a status: ignored */
+} tg_event_result;
+
+/**
+ * Apply a verified connected_account.* event to the cache: a status change
+ * stores the new status at once, a deletion drops the entry.
+ * Verify the signature first (tg_webhook_verify); this call trusts the body.
+ * @return a tg_event_result (>= 0); TG_EINVAL for a malformed body (detail in
+ *         tg_error_message()); TG_ENOMEM.
+ * Thread safety: any thread, concurrently with checks.
+ */
+TG_API TG_WARN_UNUSED int tg_gate_apply_event(tg_gate *gate, const char *body, size_t len);
 
 /* ---- names and errors --------------------------------------------------- */
 

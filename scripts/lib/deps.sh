@@ -14,6 +14,17 @@ TOOLGATE_PACKAGES=(
     libmicrohttpd-dev
     libssl-dev
     valgrind
+    curl
+)
+
+# Node.js and npm run the MCP schema test (tests/mcp_schema/run.sh); Debian 12
+# names their packages nodejs and npm. What is needed is the commands, not
+# these exact packages: an image may carry another build of Node.js whose
+# nodejs package bundles npm and conflicts with Debian's npm, so each package
+# here is installed only when its command is missing. Entries: command:package.
+TOOLGATE_COMMAND_PACKAGES=(
+    node:nodejs
+    npm:npm
 )
 
 # Run a command as root: directly when we are root, else through sudo.
@@ -28,7 +39,18 @@ toolgate_as_root() {
     fi
 }
 
-# Print the packages of TOOLGATE_PACKAGES that are not installed, one a line.
+# Print the packages of TOOLGATE_COMMAND_PACKAGES whose command is missing.
+toolgate_missing_command_packages() {
+    local entry
+    for entry in "${TOOLGATE_COMMAND_PACKAGES[@]}"; do
+        if ! command -v "${entry%%:*}" >/dev/null 2>&1; then
+            echo "${entry#*:}"
+        fi
+    done
+}
+
+# Print the packages of TOOLGATE_PACKAGES that are not installed, and those of
+# TOOLGATE_COMMAND_PACKAGES whose command is missing, one a line.
 toolgate_missing_packages() {
     local p
     for p in "${TOOLGATE_PACKAGES[@]}"; do
@@ -36,13 +58,17 @@ toolgate_missing_packages() {
             echo "$p"
         fi
     done
+    toolgate_missing_command_packages
 }
 
-# apt-get update and install all of TOOLGATE_PACKAGES (CI: always).
+# apt-get update and install all of TOOLGATE_PACKAGES, and the command
+# packages whose command is missing (CI: always).
 toolgate_install_all_packages() {
+    local commands
+    mapfile -t commands < <(toolgate_missing_command_packages)
     toolgate_as_root env DEBIAN_FRONTEND=noninteractive apt-get update
     toolgate_as_root env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y --no-install-recommends "${TOOLGATE_PACKAGES[@]}"
+        apt-get install -y --no-install-recommends "${TOOLGATE_PACKAGES[@]}" "${commands[@]}"
 }
 
 # Install only what is missing; do nothing (and need no root) when all is there.

@@ -17,6 +17,10 @@ static const struct {
     { "config", CLI_OPT_CONFIG },         { "tool", CLI_OPT_TOOL },
     { "identifier", CLI_OPT_IDENTIFIER }, { "connection", CLI_OPT_CONNECTION },
     { "format", CLI_OPT_FORMAT },         { "timeout", CLI_OPT_TIMEOUT },
+    { "request-id", CLI_OPT_REQUEST_ID },
+    { "secret-env", CLI_OPT_SECRET_ENV }, { "id", CLI_OPT_WEBHOOK_ID },
+    { "timestamp", CLI_OPT_WEBHOOK_TIMESTAMP }, { "signature", CLI_OPT_WEBHOOK_SIGNATURE },
+    { "now", CLI_OPT_NOW },
 };
 #define CLI_N_FLAGS (sizeof cli_flags / sizeof cli_flags[0])
 
@@ -49,6 +53,23 @@ static int cli_parse_timeout(const char *s, int64_t *ms)
     return 0;
 }
 
+/* Unix seconds: 1-18 digits (no sign, no overflow). Returns 0 or -1. */
+static int cli_parse_unix_seconds(const char *s, int64_t *out)
+{
+    int64_t v = 0;
+    size_t i;
+
+    for (i = 0; s[i]; i++) {
+        if (i >= 18 || s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (i == 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static const char *cli_flag_name(unsigned bit)
 {
     size_t i;
@@ -56,6 +77,48 @@ static const char *cli_flag_name(unsigned bit)
         if (cli_flags[i].bit == bit)
             return cli_flags[i].name;
     return "?";
+}
+
+/* A command that takes --request-id prints a decision: it takes every format. */
+static int cli_prints_decision(const cli_command *cmd)
+{
+    return (cmd->allowed & CLI_OPT_REQUEST_ID) != 0;
+}
+
+static int cli_is_mcp_format(tg_format f)
+{
+    return f == TG_FORMAT_MCP || f == TG_FORMAT_MCP_INPUT_REQUIRED ||
+           f == TG_FORMAT_MCP_TOOL_RESULT;
+}
+
+/* --request-id goes with an MCP format and must be a JSON-RPC id. The library
+ * is the judge of an id: encoding an empty decision with it tells. */
+static int cli_check_request_id(const cli_command *cmd, const cli_args *args)
+{
+    tg_decision *probe;
+    int rc;
+
+    if (!args->request_id)
+        return 0;
+    if (!cli_is_mcp_format(args->format)) {
+        cli_error("%s: --request-id needs --format mcp, mcp-input-required or mcp-tool-result",
+                  cmd->name);
+        return CLI_EXIT_USAGE;
+    }
+    probe = tg_decision_new();
+    if (!probe) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    rc = tg_decision_encode(probe, args->format, args->request_id, NULL, 0, NULL);
+    tg_decision_free(probe);
+    if (rc == TG_EINVAL) {
+        cli_error("%s: --request-id must be a JSON string (with its quotes, e.g. '\"abc\"') "
+                  "or a JSON integer, not %s",
+                  cmd->name, args->request_id);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
 }
 
 static int cli_store(const cli_command *cmd, unsigned bit, const char *value, cli_args *out)
@@ -78,14 +141,20 @@ static int cli_store(const cli_command *cmd, unsigned bit, const char *value, cl
         out->connection = value;
         break;
     case CLI_OPT_FORMAT:
-        if (strcmp(value, "json") == 0) {
-            out->format = CLI_FORMAT_JSON;
-        } else if (strcmp(value, "text") == 0) {
-            out->format = CLI_FORMAT_TEXT;
-        } else {
-            cli_error("%s: --format must be json or text, not \"%s\"", cmd->name, value);
+        if (tg_format_parse(value, &out->format) != TG_OK ||
+            (!cli_prints_decision(cmd) && out->format != TG_FORMAT_JSON &&
+             out->format != TG_FORMAT_TEXT)) {
+            if (cli_prints_decision(cmd))
+                cli_error("%s: --format must be json, text, mcp, mcp-input-required or "
+                          "mcp-tool-result, not \"%s\"",
+                          cmd->name, value);
+            else
+                cli_error("%s: --format must be json or text, not \"%s\"", cmd->name, value);
             return CLI_EXIT_USAGE;
         }
+        break;
+    case CLI_OPT_REQUEST_ID:
+        out->request_id = value;
         break;
     case CLI_OPT_TIMEOUT:
         if (cli_parse_timeout(value, &out->timeout_ms) != 0) {
@@ -93,6 +162,31 @@ static int cli_store(const cli_command *cmd, unsigned bit, const char *value, cl
                       cmd->name, CLI_MAX_TIMEOUT_S, value);
             return CLI_EXIT_USAGE;
         }
+        break;
+    case CLI_OPT_SECRET_ENV:
+        if (!value[0] || strchr(value, '=')) {
+            cli_error("%s: --secret-env needs the name of an environment variable, not \"%s\"",
+                      cmd->name, value);
+            return CLI_EXIT_USAGE;
+        }
+        out->secret_env = value;
+        break;
+    case CLI_OPT_WEBHOOK_ID:
+        out->webhook_id = value;
+        break;
+    case CLI_OPT_WEBHOOK_TIMESTAMP:
+        out->webhook_timestamp = value;
+        break;
+    case CLI_OPT_WEBHOOK_SIGNATURE:
+        out->webhook_signature = value;
+        break;
+    case CLI_OPT_NOW:
+        if (cli_parse_unix_seconds(value, &out->now) != 0) {
+            cli_error("%s: --now must be Unix seconds (digits only), not \"%s\"", cmd->name,
+                      value);
+            return CLI_EXIT_USAGE;
+        }
+        out->has_now = 1;
         break;
     default:
         return CLI_EXIT_USAGE;
@@ -107,7 +201,7 @@ int cli_parse_args(const cli_command *cmd, int argc, char **argv, int first, cli
     int i, rc;
 
     memset(out, 0, sizeof *out);
-    out->format = CLI_FORMAT_JSON;
+    out->format = TG_FORMAT_JSON;
     out->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
 
     for (i = first; i < argc; i++) {
@@ -169,5 +263,5 @@ int cli_parse_args(const cli_command *cmd, int argc, char **argv, int first, cli
             return CLI_EXIT_USAGE;
         }
     }
-    return 0;
+    return cli_check_request_id(cmd, out);
 }

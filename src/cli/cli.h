@@ -17,8 +17,6 @@ enum {
     CLI_EXIT_DENY = 12         /* the configuration forbids the call */
 };
 
-typedef enum cli_format { CLI_FORMAT_JSON = 0, CLI_FORMAT_TEXT = 1 } cli_format;
-
 /* The flags a subcommand may take, as a bit set. */
 enum {
     CLI_OPT_CONFIG = 1u << 0,
@@ -26,7 +24,16 @@ enum {
     CLI_OPT_IDENTIFIER = 1u << 2,
     CLI_OPT_CONNECTION = 1u << 3,
     CLI_OPT_FORMAT = 1u << 4,
-    CLI_OPT_TIMEOUT = 1u << 5
+    CLI_OPT_TIMEOUT = 1u << 5,
+    /* --request-id; a command that takes it prints a decision, so it also
+     * takes the MCP formats (the others take json and text only). */
+    CLI_OPT_REQUEST_ID = 1u << 6,
+    /* event: the secret's variable, the webhook-* header values, the time */
+    CLI_OPT_SECRET_ENV = 1u << 7,
+    CLI_OPT_WEBHOOK_ID = 1u << 8,
+    CLI_OPT_WEBHOOK_TIMESTAMP = 1u << 9,
+    CLI_OPT_WEBHOOK_SIGNATURE = 1u << 10,
+    CLI_OPT_NOW = 1u << 11
 };
 
 /* Parsed command line. Strings are borrowed from argv. */
@@ -35,8 +42,15 @@ typedef struct cli_args {
     const char *tool;
     const char *identifier;
     const char *connection;
-    cli_format format;
+    tg_format format;        /* json or text, and the MCP formats for check */
+    const char *request_id;  /* JSON-RPC id (JSON text) for the MCP formats, or NULL */
     int64_t timeout_ms;      /* wait only; default 300 s */
+    const char *secret_env;  /* event: name of the variable holding the secret */
+    const char *webhook_id;  /* event: the webhook-* header values */
+    const char *webhook_timestamp;
+    const char *webhook_signature;
+    int has_now;             /* event: --now given */
+    int64_t now;             /* event: Unix seconds */
 } cli_args;
 
 typedef struct cli_command cli_command;
@@ -99,22 +113,24 @@ int cli_open_gate(const cli_args *args, tg_gate **out);
  * (at least 32 bytes). Returns 0, or -1 when ms is not representable. */
 int cli_format_time(int64_t ms, char *buf, size_t len);
 
-/* Print a decision on stdout as tg_decision_to_json() or as one text line.
+/* Print a decision on stdout as tg_decision_encode() writes it in @p format,
+ * wrapped in a JSON-RPC response when @p request_id is not NULL.
  * Returns 0, or an exit code after reporting on stderr. */
-int cli_print_decision(const tg_decision *d, cli_format format);
+int cli_print_decision(const tg_decision *d, tg_format format, const char *request_id);
 
 /* Print {"connection","identifier","status"} (status null when the decision
  * has none) or its text line. Returns 0, or an exit code after reporting. */
 int cli_print_status(const char *connection, const char *identifier, const tg_decision *d,
-                     cli_format format);
+                     tg_format format);
 
 /* Print {"link","link_expires_at"} or the link alone. Returns 0 or an exit code. */
-int cli_print_link(const char *link, int64_t expires_at_ms, cli_format format);
+int cli_print_link(const char *link, int64_t expires_at_ms, tg_format format);
 
 /* ---- commands ---- */
 int cli_run_check(const cli_command *cmd, const cli_args *args);
 int cli_run_status(const cli_command *cmd, const cli_args *args);
 int cli_run_link(const cli_command *cmd, const cli_args *args);
 int cli_run_wait(const cli_command *cmd, const cli_args *args);
+int cli_run_event(const cli_command *cmd, const cli_args *args);
 
 #endif

@@ -32,7 +32,7 @@ int cli_run_check(const cli_command *cmd, const cli_args *args)
     if (rc != TG_OK) {
         rc = cli_report_call(cmd, rc);
     } else {
-        rc = cli_print_decision(d, args->format);
+        rc = cli_print_decision(d, args->format, args->request_id);
         if (rc == 0)
             rc = cli_exit_for_verdict(tg_decision_verdict(d));
     }

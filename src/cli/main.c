@@ -15,7 +15,8 @@
     "\nA value may also be written --flag=VALUE (needed when it starts with \"--\").\n"
 
 static const char cli_check_help[] =
-    "Usage: toolgate check [--config FILE] --tool NAME --identifier ID [--format json|text]\n"
+    "Usage: toolgate check [--config FILE] --tool NAME --identifier ID\n"
+    "                      [--format FORMAT] [--request-id ID]\n"
     "\n"
     "Decide whether tool NAME may run for the end user ID: the tool is mapped to a\n"
     "connection by the configured tool rules and the user's connected account for it\n"
@@ -23,7 +24,19 @@ static const char cli_check_help[] =
     "\n"
     "Options:\n" CLI_CONFIG_HELP
     "  --tool NAME           tool the agent wants to call, e.g. gmail_send_email\n"
-    "  --identifier ID       end user the call is made for, e.g. user_123\n" CLI_FORMAT_HELP
+    "  --identifier ID       end user the call is made for, e.g. user_123\n"
+    "  --format FORMAT       how to print the decision (default json):\n"
+    "                        json                the decision object\n"
+    "                        text                one line for a person\n"
+    "                        mcp                 MCP 2025-11-25: a blocked call is a\n"
+    "                                            JSON-RPC error (-32042 with the link\n"
+    "                                            as a URL elicitation)\n"
+    "                        mcp-input-required  MCP 2026-07-28: an input_required\n"
+    "                                            result with a URL elicitation\n"
+    "                        mcp-tool-result     a CallToolResult whose text holds\n"
+    "                                            the link (isError unless ALLOW)\n"
+    "  --request-id ID       JSON-RPC id of the request, as JSON (7 or '\"abc\"'):\n"
+    "                        an MCP format then prints a whole JSON-RPC response\n"
         CLI_HELP_HELP
     "\n"
     "Exit status: 0 ALLOW, 10 NEEDS_AUTHORIZATION (the decision carries the link),\n"
@@ -77,8 +90,34 @@ static const char cli_wait_help[] =
     "Exit status: 0 ACTIVE, 10 timed out, 2 bad arguments, input or configuration,\n"
     "1 other failure.\n" CLI_VALUE_NOTE;
 
+static const char cli_event_help[] =
+    "Usage: toolgate event --secret-env NAME --id ID --timestamp SECONDS\n"
+    "                      --signature SIGS [--now SECONDS] < BODY\n"
+    "\n"
+    "Verify a Scalekit webhook delivery (HMAC-SHA256, Standard Webhooks) and print\n"
+    "the event it carries as one JSON line:\n"
+    "{\"id\":...,\"type\":...,\"occurred_at\":...,\"connection\":...,\"identifier\":...,\n"
+    " \"status\":...,\"kind\":\"status\"|\"deleted\"|\"other\"} (status is the toolgate\n"
+    "name, null unless kind is \"status\"; absent values are null).\n"
+    "The body is read from standard input exactly as received (at most 1 MiB).\n"
+    "\n"
+    "Options:\n"
+    "  --secret-env NAME     environment variable that holds the signing secret\n"
+    "                        (whsec_...); the secret is never read from arguments\n"
+    "  --id ID               the webhook-id header\n"
+    "  --timestamp SECONDS   the webhook-timestamp header (Unix seconds)\n"
+    "  --signature SIGS      the webhook-signature header (\"v1,<base64> ...\")\n"
+    "  --now SECONDS         the current time, Unix seconds (default: the clock);\n"
+    "                        the timestamp must be within 300 s of it\n" CLI_HELP_HELP
+    "\n"
+    "Exit status: 0 verified (the event is printed), 1 not verified (no signature\n"
+    "matches, or the timestamp is too old or too far ahead) or other failure,\n"
+    "2 bad arguments or input (malformed header, secret or event; unset variable).\n"
+    CLI_VALUE_NOTE;
+
 const cli_command cli_commands[] = {
-    { "check", CLI_OPT_CONFIG | CLI_OPT_TOOL | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT,
+    { "check",
+      CLI_OPT_CONFIG | CLI_OPT_TOOL | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT | CLI_OPT_REQUEST_ID,
       CLI_OPT_TOOL | CLI_OPT_IDENTIFIER, cli_check_help, cli_run_check },
     { "status", CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT,
       CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER, cli_status_help, cli_run_status },
@@ -88,6 +127,12 @@ const cli_command cli_commands[] = {
       CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT |
           CLI_OPT_TIMEOUT,
       CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER, cli_wait_help, cli_run_wait },
+    { "event",
+      CLI_OPT_SECRET_ENV | CLI_OPT_WEBHOOK_ID | CLI_OPT_WEBHOOK_TIMESTAMP |
+          CLI_OPT_WEBHOOK_SIGNATURE | CLI_OPT_NOW,
+      CLI_OPT_SECRET_ENV | CLI_OPT_WEBHOOK_ID | CLI_OPT_WEBHOOK_TIMESTAMP |
+          CLI_OPT_WEBHOOK_SIGNATURE,
+      cli_event_help, cli_run_event },
     { NULL, 0, 0, NULL, NULL }
 };
 
@@ -105,9 +150,14 @@ static const char cli_main_help[] =
     "  link    --connection NAME --identifier ID       authorization link for the user\n"
     "  wait    --connection NAME --identifier ID       wait until the account is ACTIVE\n"
     "          [--timeout SECONDS]\n"
+    "  event   --secret-env NAME --id ID               verify a webhook delivery (body\n"
+    "          --timestamp SECONDS --signature SIGS    on stdin) and print its event\n"
     "\n"
     "Every command takes --config FILE (default: $TOOLGATE_CONFIG, then\n"
-    "./toolgate.json), --format json|text (default json) and --help.\n"
+    "./toolgate.json), --format json|text (default json) and --help. check also\n"
+    "prints MCP answers: --format mcp|mcp-input-required|mcp-tool-result.\n"
+    "event is the exception: it reads no configuration and takes only its own\n"
+    "options (see 'toolgate event --help').\n"
     "\n"
     "Exit status:\n"
     "  0   ALLOW, or success\n"
@@ -126,7 +176,7 @@ int main(int argc, char **argv)
     int rc;
 
     if (argc < 2) {
-        cli_error("missing command (check, status, link or wait); see 'toolgate --help'");
+        cli_error("missing command (check, status, link, wait or event); see 'toolgate --help'");
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -1,6 +1,7 @@
-/* What the commands print on stdout: JSON (json-c, plain, '/' unescaped) or
- * one line of text for a person. Never anything secret: only names, statuses,
- * links and the decision's reason. */
+/* What the commands print on stdout: a decision as the library encodes it
+ * (tg_decision_encode), other answers as JSON (json-c, plain, '/' unescaped)
+ * or one line of text for a person. Never anything secret: only names,
+ * statuses, links and the decision's reason. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,6 @@
 #include "cli.h"
 
 #define CLI_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-/* Dash between a decision's reason and its link in text output. */
-#define CLI_EM_DASH "\xE2\x80\x94"
 
 int cli_format_time(int64_t ms, char *buf, size_t len)
 {
@@ -74,24 +73,16 @@ static int cli_emit_json(json_object *obj)
     return rc;
 }
 
-int cli_print_decision(const tg_decision *d, cli_format format)
+int cli_print_decision(const tg_decision *d, tg_format format, const char *request_id)
 {
-    char small[1024];
+    char small[2048];
     char *buf = small, *grown = NULL;
     size_t len = sizeof small, needed = 0;
     int rc;
 
-    if (format == CLI_FORMAT_TEXT) {
-        const char *link = tg_decision_link(d);
-        printf("%s: %s", tg_verdict_name(tg_decision_verdict(d)), tg_decision_reason(d));
-        if (link)
-            printf(" " CLI_EM_DASH " authorize at %s", link);
-        return cli_emit("");
-    }
-
     /* The encoding says how much it needs: grow to that and encode again. */
     for (;;) {
-        rc = tg_decision_to_json(d, buf, len, &needed);
+        rc = tg_decision_encode(d, format, request_id, buf, len, &needed);
         if (rc != TG_EBUFS || needed <= len)
             break;
         free(grown);
@@ -113,12 +104,12 @@ int cli_print_decision(const tg_decision *d, cli_format format)
 }
 
 int cli_print_status(const char *connection, const char *identifier, const tg_decision *d,
-                     cli_format format)
+                     tg_format format)
 {
     const char *status = tg_decision_has_status(d) ? tg_status_name(tg_decision_status(d)) : NULL;
     json_object *obj;
 
-    if (format == CLI_FORMAT_TEXT) {
+    if (format == TG_FORMAT_TEXT) {
         /* The status when known, else what the gate concluded (e.g. UNAVAILABLE). */
         printf("%s: %s", status ? status : tg_verdict_name(tg_decision_verdict(d)),
                tg_decision_reason(d));
@@ -135,13 +126,13 @@ int cli_print_status(const char *connection, const char *identifier, const tg_de
     return cli_emit_json(obj);
 }
 
-int cli_print_link(const char *link, int64_t expires_at_ms, cli_format format)
+int cli_print_link(const char *link, int64_t expires_at_ms, tg_format format)
 {
     char when[64];
     const char *expires = cli_format_time(expires_at_ms, when, sizeof when) == 0 ? when : NULL;
     json_object *obj;
 
-    if (format == CLI_FORMAT_TEXT)
+    if (format == TG_FORMAT_TEXT)
         return cli_emit(link);
 
     obj = json_object_new_object();
