@@ -10,6 +10,7 @@
 #include "toolgate/toolgate.h"
 #include "error.h"
 #include "event.h"
+#include "json_out.h"
 #include "input.h"
 #include "rfc3339.h"
 
@@ -254,10 +255,12 @@ static int tg__event_fields(json_object *root, tg__event *out)
         return tg__fail(TG_EINVAL, "event: occurred_at: missing");
     if (!tg__event_string(v, &s, &n))
         return tg__fail(TG_EINVAL, "event: occurred_at: must be an RFC 3339 date-time string");
-    if (tg__rfc3339_parse(s, n, &out->occurred_at_ms) != 0) {
+    if (n > TG__EVENT_TIME_MAX || tg__rfc3339_parse(s, n, &out->occurred_at_ms) != 0) {
         tg__event_excerpt(s, n, ex, sizeof ex);
         return tg__fail(TG_EINVAL, "event: occurred_at: \"%s\" is not an RFC 3339 date-time", ex);
     }
+    memcpy(out->occurred_at, s, n);
+    out->occurred_at[n] = '\0';
 
     data = tg__event_member(root, "data", NULL);
     if (!data)
@@ -303,4 +306,30 @@ int tg__event_parse(const char *body, size_t len, tg__event *out)
     rc = tg__event_fields(root, out);
     json_object_put(root);
     return rc;
+}
+
+int tg_event_to_json(const char *body, size_t len, char *buf, size_t buflen, size_t *needed)
+{
+    static const char *const kinds[] = { "status", "deleted", "other" };
+    tg__event ev;
+    tg__out o = { buf, buflen, 0 };
+    int rc;
+
+    if (!buf && buflen > 0)
+        return tg__fail(TG_EINVAL, "tg_event_to_json: NULL buffer");
+    rc = tg__event_parse(body, len, &ev);
+    if (rc != TG_OK)
+        return rc;
+    tg__puts(&o, "{");
+    tg__put_key(&o, "id", 1);
+    tg__put_string(&o, ev.id);
+    tg__put_opt_string(&o, "type", ev.type);
+    tg__put_opt_string(&o, "occurred_at", ev.occurred_at);
+    tg__put_opt_string(&o, "connection", ev.connection[0] ? ev.connection : NULL);
+    tg__put_opt_string(&o, "identifier", ev.identifier[0] ? ev.identifier : NULL);
+    tg__put_opt_string(&o, "status",
+                       ev.kind == TG__EVENT_STATUS ? tg_status_name(ev.status) : NULL);
+    tg__put_opt_string(&o, "kind", kinds[ev.kind]);
+    tg__puts(&o, "}");
+    return tg__out_end(&o, needed, "tg_event_to_json");
 }

@@ -9,6 +9,7 @@
 
 #define TG__EVENT_ID_MAX 128
 #define TG__EVENT_TYPE_MAX 96
+#define TG__EVENT_TIME_MAX 64
 /* Largest event body accepted. */
 #define TG__EVENT_BODY_MAX (64 * 1024)
 
@@ -23,6 +24,7 @@ typedef struct tg__event {
     char type[TG__EVENT_TYPE_MAX + 1];   /* required */
     tg__event_kind kind;
     int64_t occurred_at_ms;              /* RFC 3339 occurred_at, Unix ms; required */
+    char occurred_at[TG__EVENT_TIME_MAX + 1]; /* as received */
     char connection[TG_CONNECTION_MAX + 1]; /* data.connection_name; "" when absent */
     char identifier[TG_IDENTIFIER_MAX + 1]; /* data.identifier; required for STATUS/DELETED */
     tg_status status;                    /* STATUS only (also accepts wire numbers) */

@@ -372,6 +372,18 @@ typedef enum tg_event_result {
  */
 TG_API TG_WARN_UNUSED int tg_gate_apply_event(tg_gate *gate, const char *body, size_t len);
 
+/**
+ * Parse an event body and write its normalised form as one JSON object:
+ * {"id","type","occurred_at" (as received),"connection","identifier",
+ *  "status" (toolgate name; null unless the event carries a status change),
+ *  "kind":"status"|"deleted"|"other"}; absent values are null.
+ * @return TG_OK; TG_EBUFS; TG_EINVAL (malformed body, detail in
+ *         tg_error_message()).
+ * Thread safety: any thread.
+ */
+TG_API int tg_event_to_json(const char *body, size_t len, char *buf, size_t buflen,
+                            size_t *needed);
+
 /* ---- names and errors --------------------------------------------------- */
 
 /* "ACTIVE", "PENDING", …; "UNKNOWN" for values outside the enum. Static text. */
