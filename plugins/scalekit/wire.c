@@ -10,6 +10,7 @@
 #include <json-c/json_object.h>
 #include <json-c/json_tokener.h>
 
+#include "rfc3339.h"
 #include "wire.h"
 
 #define TG__SK_STATUS_TEXT_MAX 64          /* bytes of a status name */
@@ -350,91 +351,12 @@ out:
 
 /* ---- RFC 3339 ----------------------------------------------------------- */
 
-static int tg__sk_digits(const char *s, size_t n, int *v)
-{
-    size_t i;
-    *v = 0;
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 1;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t tg__sk_days_from_civil(int64_t y, int m, int d)
-{
-    int64_t era, yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int tg__sk_days_in_month(int y, int m)
-{
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 29;
-    return days[m - 1];
-}
-
+/* The library's parser (src/rfc3339.c, pure, compiled into this module too). */
 int tg__sk_parse_rfc3339(const char *s, size_t len, int64_t *ms)
 {
-    int year, mon, day, hour, min, sec, oh = 0, om = 0, sign = 0, frac = 0, fdigits = 0;
-    size_t i;
-    int64_t secs;
-
-    if (!s || !ms || len < 20)
+    if (!s || !ms)
         return TG_EINVAL;
-    if (!tg__sk_digits(s, 4, &year) || s[4] != '-' || !tg__sk_digits(s + 5, 2, &mon) ||
-        s[7] != '-' || !tg__sk_digits(s + 8, 2, &day))
-        return TG_EINVAL;
-    if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
-        return TG_EINVAL;
-    if (!tg__sk_digits(s + 11, 2, &hour) || s[13] != ':' || !tg__sk_digits(s + 14, 2, &min) ||
-        s[16] != ':' || !tg__sk_digits(s + 17, 2, &sec))
-        return TG_EINVAL;
-    i = 19;
-    if (s[i] == '.') {
-        size_t start = ++i;
-        while (i < len && s[i] >= '0' && s[i] <= '9') {
-            if (fdigits < 3) {
-                frac = frac * 10 + (s[i] - '0');
-                fdigits++;
-            }
-            i++;
-        }
-        if (i == start)
-            return TG_EINVAL;
-        for (; fdigits < 3; fdigits++)
-            frac *= 10;
-    }
-    if (i >= len)
-        return TG_EINVAL;
-    if (s[i] == 'Z' || s[i] == 'z') {
-        i++;
-    } else if (s[i] == '+' || s[i] == '-') {
-        sign = s[i] == '+' ? 1 : -1;
-        if (len - i < 6 || !tg__sk_digits(s + i + 1, 2, &oh) || s[i + 3] != ':' ||
-            !tg__sk_digits(s + i + 4, 2, &om))
-            return TG_EINVAL;
-        i += 6;
-    } else {
-        return TG_EINVAL;
-    }
-    if (i != len)
-        return TG_EINVAL;
-    if (mon < 1 || mon > 12 || day < 1 || day > tg__sk_days_in_month(year, mon) || hour > 23 ||
-        min > 59 || sec > 60 || oh > 23 || om > 59)
-        return TG_EINVAL;
-    secs = ((tg__sk_days_from_civil(year, mon, day) * 24 + hour) * 60 + min) * 60 + sec;
-    secs -= (int64_t)sign * (oh * 3600 + om * 60);
-    *ms = secs * 1000 + frac;
-    return TG_OK;
+    return tg__rfc3339_parse(s, len, ms) == 0 ? TG_OK : TG_EINVAL;
 }
 
 /* ---- error answers ------------------------------------------------------ */
