@@ -807,6 +807,17 @@ int tg_gate_apply_event(tg_gate *g, const char *body, size_t len)
     return rc;
 }
 
+int tg_gate_apply_webhook(tg_gate *g, const char *secret, const char *webhook_id,
+                          const char *webhook_timestamp, const char *webhook_signature,
+                          const char *body, size_t len, int64_t now_unix)
+{
+    int rc = tg_webhook_verify(secret, webhook_id, webhook_timestamp, webhook_signature, body,
+                               len, now_unix);
+    if (rc != TG_OK)
+        return rc;
+    return tg_gate_apply_event(g, body, len);
+}
+
 /* ---- wrapping a dispatcher ----------------------------------------------- */
 
 int tg_gate_invoke(tg_gate *g, const char *tool, const char *identifier, const char *args_json,

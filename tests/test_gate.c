@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "toolgate/provider.h"
 #include "toolgate/toolgate.h"
@@ -989,6 +991,68 @@ static void test_event_deleted_and_no_connection(void **state)
     env_free(e);
 }
 
+/* Sign like Scalekit: HMAC-SHA256 of "id.timestamp.body" keyed with the
+ * base64-decoded part of the secret after "whsec_", base64 of the MAC. */
+static void sign(const char *key, size_t key_len, const char *id, const char *ts,
+                 const char *body, char *out, size_t cap)
+{
+    char msg[2048];
+    unsigned char mac[32];
+    unsigned int mac_len = 0;
+    int n = snprintf(msg, sizeof msg, "%s.%s.%s", id, ts, body);
+    unsigned char b64[64];
+    assert_non_null(HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg,
+                         (size_t)n, mac, &mac_len));
+    EVP_EncodeBlock(b64, mac, (int)mac_len);
+    snprintf(out, cap, "v1,%s", (const char *)b64);
+}
+
+static void test_signed_event_through_the_gate(void **state)
+{
+    /* whsec_ + base64("toolgate-webhook-key") */
+    static const char secret[] = "whsec_dG9vbGdhdGUtd2ViaG9vay1rZXk=";
+    static const char key[] = "toolgate-webhook-key";
+    static const char body[] =
+        "{\"spec_version\":\"1\",\"id\":\"evt_s1\",\"type\":\"connected_account.status_updated\","
+        "\"object\":\"ConnectedAccount\",\"occurred_at\":\"2026-11-25T10:00:00Z\","
+        "\"environment_id\":\"env_1\",\"data\":{\"id\":\"ca_1\",\"identifier\":\"u\","
+        "\"connection_id\":\"conn_1\",\"connection_name\":\"gmail\",\"provider\":\"GMAIL\","
+        "\"status\":\"ACTIVE\",\"old_status\":\"EXPIRED\"}}";
+    char sig[128], bad[sizeof body];
+    env *e = env_new(NULL);
+    (void)state;
+
+    fake_set(&e->f, "gmail", "u", TG_STATUS_EXPIRED);
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
+    sign(key, strlen(key), "msg_1", "1764669600", body, sig, sizeof sig);
+
+    /* A tampered body, a wrong time or a wrong signature change nothing. */
+    memcpy(bad, body, sizeof body);
+    bad[strlen(bad) - 30] ^= 1;
+    assert_int_equal(tg_gate_apply_webhook(e->g, secret, "msg_1", "1764669600", sig, bad,
+                                           strlen(bad), 1764669600),
+                     TG_ESIGNATURE);
+    assert_int_equal(tg_gate_apply_webhook(e->g, secret, "msg_1", "1764669600", sig, body,
+                                           strlen(body), 1764669600 + 301),
+                     TG_ETIMESTAMP);
+    assert_int_equal(tg_gate_apply_webhook(e->g, secret, "msg_2", "1764669600", sig, body,
+                                           strlen(body), 1764669600),
+                     TG_ESIGNATURE);
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
+
+    /* Signed: the blocked account is allowed on the next call, no provider call. */
+    assert_int_equal(tg_gate_apply_webhook(e->g, secret, "msg_1", "1764669600", sig, body,
+                                           strlen(body), 1764669600 + 300),
+                     TG_EVENT_APPLIED);
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_ALLOW);
+    assert_int_equal(e->f.status_calls, 1);
+    /* Delivered twice (webhooks retry): recognised. */
+    assert_int_equal(tg_gate_apply_webhook(e->g, secret, "msg_1", "1764669600", sig, body,
+                                           strlen(body), 1764669600),
+                     TG_EVENT_DUPLICATE);
+    env_free(e);
+}
+
 typedef struct event_race {
     env *e;
     tg_verdict verdict;
@@ -1170,6 +1234,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_checks_and_invalidations),
         cmocka_unit_test(test_event_makes_blocked_account_allowed),
         cmocka_unit_test(test_event_order_and_replay),
+        cmocka_unit_test(test_signed_event_through_the_gate),
         cmocka_unit_test(test_event_deleted_and_no_connection),
         cmocka_unit_test(test_event_newer_than_inflight_answer),
         cmocka_unit_test(test_invoke),

@@ -373,6 +373,20 @@ typedef enum tg_event_result {
 TG_API TG_WARN_UNUSED int tg_gate_apply_event(tg_gate *gate, const char *body, size_t len);
 
 /**
+ * A webhook delivery in one call: tg_webhook_verify(), then, only when the
+ * signature holds, tg_gate_apply_event(). A delivery that fails verification
+ * changes nothing.
+ * @return a tg_event_result (>= 0); the errors of tg_webhook_verify()
+ *         (TG_ESIGNATURE, TG_ETIMESTAMP, TG_EINVAL) or tg_gate_apply_event().
+ * Thread safety: any thread, concurrently with checks.
+ */
+TG_API TG_WARN_UNUSED int tg_gate_apply_webhook(tg_gate *gate, const char *secret,
+                                                const char *webhook_id,
+                                                const char *webhook_timestamp,
+                                                const char *webhook_signature, const char *body,
+                                                size_t len, int64_t now_unix);
+
+/**
  * Parse an event body and write its normalised form as one JSON object:
  * {"id","type","occurred_at" (as received),"connection","identifier",
  *  "status" (toolgate name; null unless the event carries a status change),
