@@ -13,6 +13,9 @@
  * - Ownership is stated on every declaration: "caller frees" (with the type's
  *   _free), "borrowed" (valid until the stated event) or "caller buffer"
  *   (buf, len, *needed; TG_EBUFS when len is too small).
+ * - Thread safety is stated on every function taking a gate or a decision.
+ *   Functions that take neither (names, parsing, errors, webhook checks) keep
+ *   no shared state and may be called from any thread.
  */
 #ifndef TOOLGATE_TOOLGATE_H
 #define TOOLGATE_TOOLGATE_H
