@@ -224,7 +224,6 @@ int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, siz
     memcpy(e->id, id, id_len);
     e->id[id_len] = '\0';
     tg__entry_tail_of(e)->event_ms = 0;
-    tg__entry_tail_of(e)->event_seq = 0;
 
     s = atomic_load_explicit(&c->slots, memory_order_relaxed);
     i = tg__probe(s, conn, id, id_len, hash, &found);

@@ -52,7 +52,6 @@ typedef struct tg__entry {
 typedef struct tg__entry_tail {
     tg__rcu_head rcu;
     int64_t event_ms;    /* occurred_at of the last event applied; 0: none */
-    uint64_t event_seq;  /* the gate's event counter when it was applied */
 } tg__entry_tail;
 
 static inline size_t tg__entry_tail_offset(size_t id_len)

@@ -61,8 +61,8 @@ typedef struct tg__flight {
     size_t id_len;
     unsigned refs;
     int done;
+    int superseded;         /* an invalidation or event came after it began */
     /* What the leader must fetch, decided under the lock. */
-    uint64_t event_seq;     /* the gate's event counter when the flight began */
     int need_status;
     int have_link;          /* link below is valid already */
     /* Result. */
@@ -90,7 +90,6 @@ struct tg_gate {
     tg__cache cache;       /* cache.lock also guards the flights and events */
     pthread_cond_t flight_done;
     tg__flight *flights;
-    uint64_t event_seq;    /* events applied so far */
     uint64_t seen_events[TG__SEEN_EVENTS]; /* hashes of recent event ids, a ring */
     size_t seen_next;
 
@@ -196,6 +195,26 @@ static void tg__flight_unlink(tg_gate *g, tg__flight *f)
         }
 }
 
+/* Flights that began before an invalidation or an applied event for their
+ * key: their answer still goes to the callers already waiting on them, but
+ * is not stored, and later checks start a fresh round. conn NULL and id
+ * NULL: every flight; id NULL: every flight of conn; conn NULL: every
+ * flight of the identifier. Lock held. */
+static void tg__flights_supersede(tg_gate *g, const tg__conn *conn, const char *id,
+                                  size_t id_len)
+{
+    tg__flight **pp = &g->flights, *f;
+    while ((f = *pp) != NULL) {
+        if ((!conn || f->conn == conn) &&
+            (!id || (f->id_len == id_len && memcmp(f->id, id, id_len) == 0))) {
+            f->superseded = 1;
+            *pp = f->next;
+        } else {
+            pp = &f->next;
+        }
+    }
+}
+
 static void tg__flight_release(tg__flight *f)
 {
     if (--f->refs == 0) {
@@ -271,6 +290,10 @@ static void tg__flight_store(tg_gate *g, tg__flight *f, int fetched_link, int64_
 {
     tg__link *link = NULL;
 
+    /* An invalidation or an event for the key came while the provider was
+     * asked: what it answered may be older than that, so it is not kept. */
+    if (f->superseded)
+        return;
     if (fetched_link && f->have_link) {
         size_t len = strlen(f->link);
         link = tg__link_new(f->link, len, f->link_expires_at,
@@ -279,14 +302,6 @@ static void tg__flight_store(tg_gate *g, tg__flight *f, int fetched_link, int64_
     }
     if (f->need_status && f->have_status) {
         int64_t ttl = f->status == TG_STATUS_ACTIVE ? g->active_ttl_ms : g->inactive_ttl_ms;
-        tg__entry *e = tg__cache_find(&g->cache, f->conn, f->id, f->id_len, f->hash);
-        /* An event applied while the provider was asked is newer than its
-         * answer: keep the event's status. */
-        if (e && tg__entry_tail_of(e)->event_seq > f->event_seq) {
-            if (link)
-                tg__cache_set_link_locked(&g->cache, f->conn, f->id, f->id_len, f->hash, link);
-            return;
-        }
         (void)tg__cache_put_locked(&g->cache, f->conn, f->id, f->id_len, f->hash, f->status,
                                    now + ttl, link, f->status == TG_STATUS_ACTIVE);
     } else if (link) {
@@ -392,7 +407,6 @@ static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
         f->hash = hash;
         f->refs = 1;
         f->need_status = !status_fresh;
-        f->event_seq = g->event_seq;
         if (status_fresh) {
             f->status = cached;
             f->have_status = 1;
@@ -665,6 +679,7 @@ int tg_gate_invalidate(tg_gate *g, const char *connection, const char *identifie
     }
     pthread_mutex_lock(&g->cache.lock);
     tg__cache_drop_locked(&g->cache, conn, identifier, id_len, hash);
+    tg__flights_supersede(g, conn, identifier, id_len);
     pthread_mutex_unlock(&g->cache.lock);
     return TG_OK;
 }
@@ -752,7 +767,6 @@ static int tg__event_apply_entry(tg_gate *g, const tg__event *ev, tg__entry *e,
             return TG_EVENT_APPLIED;
     }
     tg__entry_tail_of(e)->event_ms = ev->occurred_at_ms;
-    tg__entry_tail_of(e)->event_seq = ++g->event_seq;
     return TG_EVENT_APPLIED;
 }
 
@@ -788,6 +802,8 @@ int tg_gate_apply_event(tg_gate *g, const char *body, size_t len)
         uint64_t hash = tg__key_hash(conn, tg__hash_bytes(ev.identifier, id_len, g->seed));
         tg__entry *e = tg__cache_find(&g->cache, conn, ev.identifier, id_len, hash);
         rc = tg__event_apply_entry(g, &ev, e, conn, id_len, hash, now);
+        if (rc == TG_EVENT_APPLIED)
+            tg__flights_supersede(g, conn, ev.identifier, id_len);
     } else {
         /* No connection name in the event: every cached connection of the
          * identifier follows it (nothing is created). */
@@ -802,6 +818,8 @@ int tg_gate_apply_event(tg_gate *g, const char *body, size_t len)
             stale |= r == TG_EVENT_STALE;
         }
         rc = !any && stale ? TG_EVENT_STALE : TG_EVENT_APPLIED;
+        if (rc == TG_EVENT_APPLIED)
+            tg__flights_supersede(g, NULL, ev.identifier, id_len);
     }
     pthread_mutex_unlock(&g->cache.lock);
     return rc;

@@ -91,6 +91,10 @@ static int fake_get_status(void *state, const char *conn, const char *id, tg_sta
 
     pthread_mutex_lock(&f->lock);
     f->status_calls++;
+    /* The answer is read when the request arrives; a blocked call returns
+     * it later, like a slow network. */
+    i = fake_find(f, conn, id);
+    *out = i >= 0 ? f->accounts[i].status : f->missing;
     f->in_call++;
     while (f->blocked)
         pthread_cond_wait(&f->cond, &f->lock);
@@ -100,9 +104,6 @@ static int fake_get_status(void *state, const char *conn, const char *id, tg_sta
         f->host->set_error("fake provider: failing on purpose");
     } else if (f->bad_status) {
         *out = (tg_status)42;
-    } else {
-        i = fake_find(f, conn, id);
-        *out = i >= 0 ? f->accounts[i].status : f->missing;
     }
     pthread_mutex_unlock(&f->lock);
     return rc;
@@ -1103,6 +1104,72 @@ static void test_event_newer_than_inflight_answer(void **state)
     env_free(e);
 }
 
+/* Start a check that blocks inside the provider; returns when it is there. */
+static void start_blocked_check(env *e, event_race *r, pthread_t *th)
+{
+    int in_call;
+    e->f.blocked = 1;
+    pthread_create(th, NULL, event_race_check, r);
+    do {
+        pthread_mutex_lock(&e->f.lock);
+        in_call = e->f.in_call;
+        pthread_mutex_unlock(&e->f.lock);
+        if (!in_call)
+            usleep(1000);
+    } while (!in_call);
+}
+
+static void release_blocked_check(env *e, pthread_t th)
+{
+    pthread_mutex_lock(&e->f.lock);
+    e->f.blocked = 0;
+    pthread_cond_broadcast(&e->f.cond);
+    pthread_mutex_unlock(&e->f.lock);
+    pthread_join(th, NULL);
+}
+
+static void test_drop_during_provider_call_wins(void **state)
+{
+    env *e = env_new(NULL);
+    event_race r = { e, TG_VERDICT_DENY };
+    pthread_t th;
+    (void)state;
+
+    /* The provider is asked while the account is ACTIVE; the account is
+     * deleted before the answer comes back: the answer is not kept. */
+    fake_set(&e->f, "gmail", "u", TG_STATUS_ACTIVE);
+    start_blocked_check(e, &r, &th);
+    assert_int_equal(apply(e, "evt_del", "connected_account.deleted", "2026-11-25T10:00:00Z",
+                           "gmail", "u", NULL),
+                     TG_EVENT_APPLIED);
+    fake_set(&e->f, "gmail", "u", TG_STATUS_NOT_FOUND);
+    release_blocked_check(e, th);
+    assert_int_equal(r.verdict, TG_VERDICT_ALLOW); /* that check began before */
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
+    assert_int_equal(tg_decision_status(e->d), TG_STATUS_NOT_FOUND);
+    assert_int_equal(e->f.status_calls, 2);
+    env_free(e);
+}
+
+static void test_invalidate_during_provider_call_wins(void **state)
+{
+    env *e = env_new(NULL);
+    event_race r = { e, TG_VERDICT_DENY };
+    pthread_t th;
+    (void)state;
+
+    fake_set(&e->f, "gmail", "u", TG_STATUS_ACTIVE);
+    start_blocked_check(e, &r, &th);
+    fake_set(&e->f, "gmail", "u", TG_STATUS_REVOKED);
+    assert_int_equal(tg_gate_invalidate(e->g, "gmail", "u"), TG_OK);
+    release_blocked_check(e, th);
+    assert_int_equal(r.verdict, TG_VERDICT_ALLOW);
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
+    assert_int_equal(tg_decision_status(e->d), TG_STATUS_REVOKED);
+    assert_int_equal(e->f.status_calls, 2);
+    env_free(e);
+}
+
 /* ---- the key hash -------------------------------------------------------- */
 
 static void test_hash_copy_matches_hash(void **state)
@@ -1238,6 +1305,8 @@ int main(void)
         cmocka_unit_test(test_event_deleted_and_no_connection),
         cmocka_unit_test(test_event_newer_than_inflight_answer),
         cmocka_unit_test(test_invoke),
+        cmocka_unit_test(test_drop_during_provider_call_wins),
+        cmocka_unit_test(test_invalidate_during_provider_call_wins),
         cmocka_unit_test(test_hash_copy_matches_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
