@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The Debian packages toolgate needs to build and test, and how to install the
-# missing ones. Sourced by scripts/demo, scripts/test and .ci/run: the list
-# lives here only.
+# missing ones. Sourced by scripts/demo, scripts/test, scripts/fuzz and
+# .ci/run: the list lives here only.
 
 TOOLGATE_PACKAGES=(
     build-essential
@@ -49,12 +49,17 @@ toolgate_missing_command_packages() {
     done
 }
 
+# Succeed when the Debian package is installed.
+toolgate_package_installed() {
+    dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
+}
+
 # Print the packages of TOOLGATE_PACKAGES that are not installed, and those of
 # TOOLGATE_COMMAND_PACKAGES whose command is missing, one a line.
 toolgate_missing_packages() {
     local p
     for p in "${TOOLGATE_PACKAGES[@]}"; do
-        if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
+        if ! toolgate_package_installed "$p"; then
             echo "$p"
         fi
     done
@@ -71,15 +76,33 @@ toolgate_install_all_packages() {
         apt-get install -y --no-install-recommends "${TOOLGATE_PACKAGES[@]}" "${commands[@]}"
 }
 
+# apt-get update and install the packages given; do nothing (and need no
+# root) when none is given.
+toolgate_apt_install() {
+    if [ "$#" -eq 0 ]; then
+        return 0
+    fi
+    echo "toolgate: installing missing packages: $*" >&2
+    toolgate_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    toolgate_as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "$@"
+}
+
 # Install only what is missing; do nothing (and need no root) when all is there.
 toolgate_install_missing_packages() {
     local missing
     mapfile -t missing < <(toolgate_missing_packages)
-    if [ "${#missing[@]}" -eq 0 ]; then
-        return 0
-    fi
-    echo "toolgate: installing missing packages: ${missing[*]}" >&2
-    toolgate_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    toolgate_as_root env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    toolgate_apt_install "${missing[@]}"
+}
+
+# Install those of the packages given that are missing: what one script needs
+# beyond TOOLGATE_PACKAGES (scripts/fuzz: clang and its libFuzzer runtime).
+toolgate_install_extra_packages() {
+    local p missing=()
+    for p in "$@"; do
+        if ! toolgate_package_installed "$p"; then
+            missing+=("$p")
+        fi
+    done
+    toolgate_apt_install "${missing[@]}"
 }
