@@ -432,6 +432,28 @@ static void test_eviction_keeps_hot_entries(void **state)
     env_free(e);
 }
 
+/* Wait until a check is inside the (blocked) provider. */
+static void wait_for_provider_call(env *e)
+{
+    int in_call;
+    do {
+        pthread_mutex_lock(&e->f.lock);
+        in_call = e->f.in_call;
+        pthread_mutex_unlock(&e->f.lock);
+        if (!in_call)
+            usleep(1000);
+    } while (!in_call);
+}
+
+/* Let the blocked provider answer. */
+static void release_provider(env *e)
+{
+    pthread_mutex_lock(&e->f.lock);
+    e->f.blocked = 0;
+    pthread_cond_broadcast(&e->f.cond);
+    pthread_mutex_unlock(&e->f.lock);
+}
+
 /* ---- single flight ----------------------------------------------------- */
 
 typedef struct worker {
@@ -457,7 +479,7 @@ static void test_single_flight(void **state)
     env *e = env_new(NULL);
     pthread_t th[N];
     worker w[N];
-    int i, in_call;
+    int i;
     tg_stats s;
     (void)state;
 
@@ -469,18 +491,9 @@ static void test_single_flight(void **state)
     }
     /* Wait for the leader to be inside the provider, give the rest time to
      * queue behind it, then let it answer. */
-    do {
-        pthread_mutex_lock(&e->f.lock);
-        in_call = e->f.in_call;
-        pthread_mutex_unlock(&e->f.lock);
-        if (!in_call)
-            usleep(1000);
-    } while (!in_call);
+    wait_for_provider_call(e);
     usleep(100000);
-    pthread_mutex_lock(&e->f.lock);
-    e->f.blocked = 0;
-    pthread_cond_broadcast(&e->f.cond);
-    pthread_mutex_unlock(&e->f.lock);
+    release_provider(e);
     for (i = 0; i < N; i++) {
         pthread_join(th[i], NULL);
         assert_int_equal(w[i].rc, TG_OK);
@@ -499,7 +512,7 @@ static void test_single_flight_failure_shared(void **state)
     env *e = env_new(NULL);
     pthread_t th[N];
     worker w[N];
-    int i, in_call;
+    int i;
     (void)state;
 
     e->f.blocked = 1;
@@ -508,18 +521,9 @@ static void test_single_flight_failure_shared(void **state)
         w[i] = (worker){ e, "u", TG_VERDICT_ALLOW, -100 };
         assert_int_equal(pthread_create(&th[i], NULL, worker_run, &w[i]), 0);
     }
-    do {
-        pthread_mutex_lock(&e->f.lock);
-        in_call = e->f.in_call;
-        pthread_mutex_unlock(&e->f.lock);
-        if (!in_call)
-            usleep(1000);
-    } while (!in_call);
+    wait_for_provider_call(e);
     usleep(50000);
-    pthread_mutex_lock(&e->f.lock);
-    e->f.blocked = 0;
-    pthread_cond_broadcast(&e->f.cond);
-    pthread_mutex_unlock(&e->f.lock);
+    release_provider(e);
     for (i = 0; i < N; i++) {
         pthread_join(th[i], NULL);
         assert_int_equal(w[i].rc, TG_OK);
@@ -1069,63 +1073,40 @@ static void *event_race_check(void *arg)
     return NULL;
 }
 
+/* Start a check that blocks inside the provider; returns when it is there. */
+static void start_blocked_check(env *e, event_race *r, pthread_t *th)
+{
+    e->f.blocked = 1;
+    pthread_create(th, NULL, event_race_check, r);
+    wait_for_provider_call(e);
+}
+
+static void release_blocked_check(env *e, pthread_t th)
+{
+    release_provider(e);
+    pthread_join(th, NULL);
+}
+
 static void test_event_newer_than_inflight_answer(void **state)
 {
     env *e = env_new(NULL);
     event_race r = { e, TG_VERDICT_DENY };
     pthread_t th;
-    int in_call;
     (void)state;
 
     /* The provider is asked while the account is still EXPIRED… */
     fake_set(&e->f, "gmail", "u", TG_STATUS_EXPIRED);
-    e->f.blocked = 1;
-    pthread_create(&th, NULL, event_race_check, &r);
-    do {
-        pthread_mutex_lock(&e->f.lock);
-        in_call = e->f.in_call;
-        pthread_mutex_unlock(&e->f.lock);
-        if (!in_call)
-            usleep(1000);
-    } while (!in_call);
+    start_blocked_check(e, &r, &th);
     /* …the user authorizes, the event arrives, then the old answer. */
     assert_int_equal(apply(e, "evt_1", "connected_account.status_updated",
                            "2026-11-25T10:00:00Z", "gmail", "u", "ACTIVE"),
                      TG_EVENT_APPLIED);
-    pthread_mutex_lock(&e->f.lock);
-    e->f.blocked = 0;
-    pthread_cond_broadcast(&e->f.cond);
-    pthread_mutex_unlock(&e->f.lock);
-    pthread_join(th, NULL);
+    release_blocked_check(e, th);
     assert_int_equal(r.verdict, TG_VERDICT_NEEDS_AUTHORIZATION);
     /* The event's status stands. */
     assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_ALLOW);
     assert_int_equal(e->f.status_calls, 1);
     env_free(e);
-}
-
-/* Start a check that blocks inside the provider; returns when it is there. */
-static void start_blocked_check(env *e, event_race *r, pthread_t *th)
-{
-    int in_call;
-    e->f.blocked = 1;
-    pthread_create(th, NULL, event_race_check, r);
-    do {
-        pthread_mutex_lock(&e->f.lock);
-        in_call = e->f.in_call;
-        pthread_mutex_unlock(&e->f.lock);
-        if (!in_call)
-            usleep(1000);
-    } while (!in_call);
-}
-
-static void release_blocked_check(env *e, pthread_t th)
-{
-    pthread_mutex_lock(&e->f.lock);
-    e->f.blocked = 0;
-    pthread_cond_broadcast(&e->f.cond);
-    pthread_mutex_unlock(&e->f.lock);
-    pthread_join(th, NULL);
 }
 
 static void test_drop_during_provider_call_wins(void **state)
