@@ -59,3 +59,18 @@ const char *tg_version(void)
 {
     return TG_VERSION_STRING;
 }
+
+void tg__excerpt(const char *s, size_t n, size_t max, char *out, size_t cap)
+{
+    size_t i, o = 0;
+    for (i = 0; i < n && i < max && o + 5 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')
+            out[o++] = (char)c;
+        else
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
+    }
+    if (i < n && o + 4 < cap)
+        o += (size_t)snprintf(out + o, cap - o, "...");
+    out[o < cap ? o : cap - 1] = '\0';
+}

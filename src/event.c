@@ -23,22 +23,6 @@
 static const char tg__event_type_prefix[] = "connected_account.";
 static const char tg__event_type_deleted[] = "connected_account.deleted";
 
-/* Printable, quotable excerpt of untrusted bytes for an error message. */
-static void tg__event_excerpt(const char *s, size_t n, char *out, size_t cap)
-{
-    size_t i, o = 0;
-    for (i = 0; i < n && i < TG__EVENT_EXCERPT_MAX && o + 5 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')
-            out[o++] = (char)c;
-        else
-            o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
-    }
-    if (i < n && o + 4 < cap)
-        o += (size_t)snprintf(out + o, cap - o, "...");
-    out[o < cap ? o : cap - 1] = '\0';
-}
-
 /* A member by its snake_case name, else its lowerCamelCase one (camel may be
  * NULL). JSON null counts as absent. */
 static json_object *tg__event_member(json_object *obj, const char *snake, const char *camel)
@@ -155,7 +139,7 @@ static int tg__event_status(json_object *v, tg_status *out)
         if (tg_status_parse(text, out) == TG_OK)
             return TG_OK;
     }
-    tg__event_excerpt(s, n, ex, sizeof ex);
+    tg__excerpt(s, n, TG__EVENT_EXCERPT_MAX, ex, sizeof ex);
     return tg__fail(TG_EINVAL, "event: data.status: unknown status \"%s\"", ex);
 }
 
@@ -181,7 +165,7 @@ static int tg__event_identifier(json_object *data, int required, tg__event *out)
     if (n > TG_IDENTIFIER_MAX || !tg__valid_identifier(s, NULL)) {
         if (!required)
             return TG_OK;
-        tg__event_excerpt(s, n, ex, sizeof ex);
+        tg__excerpt(s, n, TG__EVENT_EXCERPT_MAX, ex, sizeof ex);
         return tg__fail(TG_EINVAL,
                         "event: data.identifier: invalid identifier \"%s\": must be 1-%d "
                         "bytes of valid UTF-8 without control characters",
@@ -212,7 +196,7 @@ static int tg__event_connection(json_object *data, int required, tg__event *out)
     if (n > TG_CONNECTION_MAX || !tg__valid_connection(s, NULL)) {
         if (!required)
             return TG_OK;
-        tg__event_excerpt(s, n, ex, sizeof ex);
+        tg__excerpt(s, n, TG__EVENT_EXCERPT_MAX, ex, sizeof ex);
         return tg__fail(TG_EINVAL,
                         "event: data.connection_name: invalid connection \"%s\": must be 1-%d "
                         "characters of A-Z a-z 0-9 _ - : and space",
@@ -256,7 +240,7 @@ static int tg__event_fields(json_object *root, tg__event *out)
     if (!tg__event_string(v, &s, &n))
         return tg__fail(TG_EINVAL, "event: occurred_at: must be an RFC 3339 date-time string");
     if (n > TG__EVENT_TIME_MAX || tg__rfc3339_parse(s, n, &out->occurred_at_ms) != 0) {
-        tg__event_excerpt(s, n, ex, sizeof ex);
+        tg__excerpt(s, n, TG__EVENT_EXCERPT_MAX, ex, sizeof ex);
         return tg__fail(TG_EINVAL, "event: occurred_at: \"%s\" is not an RFC 3339 date-time", ex);
     }
     memcpy(out->occurred_at, s, n);

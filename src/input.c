@@ -117,22 +117,6 @@ int tg__valid_identifier(const char *s, size_t *len)
     return 1;
 }
 
-/* Printable excerpt of a rejected input for the error message. */
-static void tg__excerpt(const char *s, char *out, size_t cap)
-{
-    size_t i, o = 0;
-    for (i = 0; s[i] && o + 5 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')
-            out[o++] = (char)c;
-        else
-            o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
-    }
-    if (s[i])
-        o += (size_t)snprintf(out + o, cap - o, "...");
-    out[o < cap ? o : cap - 1] = '\0';
-}
-
 int tg__invalid_input(const char *what, const char *s)
 {
     char ex[96];
@@ -140,7 +124,7 @@ int tg__invalid_input(const char *what, const char *s)
 
     if (!s)
         return tg__fail(TG_EINVAL, "%s is NULL", what);
-    tg__excerpt(s, ex, sizeof ex);
+    tg__excerpt(s, strnlen(s, sizeof ex), sizeof ex, ex, sizeof ex);
     if (!s[0])
         return tg__fail(TG_EINVAL, "%s is empty", what);
     if (strcmp(what, "tool") == 0)

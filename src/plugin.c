@@ -74,24 +74,6 @@ static const struct {
 
 /* ---- validation --------------------------------------------------------- */
 
-/* A bounded, printable excerpt of an untrusted name for a message. */
-static void tg__plugin_excerpt(const char *s, char *out, size_t cap)
-{
-    size_t i, o = 0;
-    for (i = 0; s[i] && i < 200 && o + 5 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')
-            out[o++] = (char)c;
-        else
-            o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
-    }
-    if (s[i] && o + 4 < cap) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o < cap ? o : cap - 1] = '\0';
-}
-
 /* The fields this host calls: everything up to and including get_link. */
 #define TG__PROVIDER_MIN_SIZE \
     (offsetof(tg_provider, get_link) + sizeof(((tg_provider *)0)->get_link))
@@ -173,7 +155,7 @@ static int tg__plugin_open_module(tg__plugin *p, const char *type, const char *c
                  base_dir[blen - 1] == '/' ? "" : "/", type);
     else
         memcpy(path, type, tlen + 1);
-    tg__plugin_excerpt(path, ex, sizeof ex);
+    tg__excerpt(path, strnlen(path, 201), 200, ex, sizeof ex);
     snprintf(what, sizeof what, "provider module \"%s\"", ex);
 
     dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -235,7 +217,7 @@ int tg__plugin_open(tg__plugin *p, const char *type, const char *config_json,
                                      config_json, base_dir, NULL);
         }
     }
-    tg__plugin_excerpt(type, ex, sizeof ex);
+    tg__excerpt(type, strnlen(type, 201), 200, ex, sizeof ex);
     return tg__fail(TG_ECONFIG,
                     "config: unknown provider type \"%s\" (expected \"file\", \"scalekit\" "
                     "or a path to a provider module)",
@@ -252,7 +234,7 @@ int tg__plugin_open_table(tg__plugin *p, const tg_provider *vt, const char *conf
     memset(p, 0, sizeof *p);
     if (vt && vt->abi_version == TG_PROVIDER_ABI_VERSION &&
         vt->struct_size >= TG__PROVIDER_MIN_SIZE && vt->name) {
-        tg__plugin_excerpt(vt->name, ex, sizeof ex);
+        tg__excerpt(vt->name, strnlen(vt->name, 201), 200, ex, sizeof ex);
         snprintf(what, sizeof what, "provider \"%s\"", ex);
     } else {
         snprintf(what, sizeof what, "in-process provider");
