@@ -1202,6 +1202,17 @@ static void test_unknown_routes_and_methods(void **state)
   resp_free(&r);
 }
 
+/* A body over the limit is refused: a 413 error body, or — when the server
+ * answers and closes while the client is still sending, which a slow run
+ * (e.g. under ThreadSanitizer) makes likely — a connection reset before the
+ * answer is read. Either way the body is never taken. */
+static void assert_too_large(const struct resp *r)
+{
+  if (r->status == 0 && (r->rc == CURLE_SEND_ERROR || r->rc == CURLE_RECV_ERROR))
+    return;
+  assert_error(r, 413, 8);
+}
+
 static void test_body_limits(void **state)
 {
   (void)state;
@@ -1216,11 +1227,11 @@ static void test_body_limits(void **state)
   struct req q = {.path = "/api/v1/connected_accounts", .bearer = token, .body = body,
                   .body_len = (long)big};
   http(&q, &r);
-  assert_error(&r, 413, 8);
+  assert_too_large(&r);
   resp_free(&r);
   q.chunked = true;
   http(&q, &r);
-  assert_error(&r, 413, 8);
+  assert_too_large(&r);
   resp_free(&r);
   free(body);
 
