@@ -51,6 +51,7 @@ const char *tg_strerror(int code)
     case TG_EPLUGIN: return "a provider plugin could not be loaded";
     case TG_ESIGNATURE: return "the webhook signature does not match";
     case TG_ETIMESTAMP: return "the webhook timestamp is outside the tolerance";
+    case TG_ECANCELED: return "cancelled";
     default: return "unknown error code";
     }
 }

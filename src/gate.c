@@ -27,6 +27,7 @@
 #include "event.h"
 #include "hash.h"
 #include "input.h"
+#include "log.h"
 #include "plugin.h"
 #include "rcu.h"
 #include "rules.h"
@@ -98,6 +99,15 @@ struct tg_gate {
     tg__plugin plugin;
     _Atomic uint64_t provider_calls;
     _Atomic uint64_t provider_errors;
+    _Atomic uint64_t provider_latency[TG_STATS_LATENCY_BUCKETS];
+    _Atomic uint64_t provider_latency_us;
+    _Atomic int64_t provider_last_ok_ms;
+    _Atomic int64_t provider_last_error_ms;
+    _Atomic uint64_t events[4];
+    /* Bumped, under cache.lock, by every invalidation and applied event;
+     * tg_gate_wait sleeps on `changed` until it moves. */
+    uint64_t change_gen;
+    pthread_cond_t changed;
     tg__shard shards[TG__SHARDS];
 };
 
@@ -172,6 +182,81 @@ static int64_t tg__link_refresh_at(int64_t now_mono, int64_t expires_at_ms)
     return now_mono + (left - margin);
 }
 
+/* Wake the waits: something about some account changed. Lock held. */
+static void tg__gate_changed(tg_gate *g)
+{
+    g->change_gen++;
+    pthread_cond_broadcast(&g->changed);
+}
+
+/* ---- provider calls ------------------------------------------------------ */
+
+/* A link from a provider: printable, bounded, NUL-terminated in its buffer. */
+static int tg__link_ok(const char *buf, size_t cap, size_t *len)
+{
+    size_t i;
+    for (i = 0; i < cap && buf[i]; i++)
+        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7F)
+            return 0;
+    if (i == 0 || i >= cap || i > TG_LINK_MAX)
+        return 0;
+    *len = i;
+    return 1;
+}
+
+
+static int64_t tg__mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Count a provider call that took @p us microseconds and returned @p rc. */
+static void tg__provider_done(tg_gate *g, int64_t us, int rc)
+{
+    static const double bounds[] = TG_STATS_LATENCY_BOUNDS;
+    double s = (double)us / 1e6;
+    size_t b = 0;
+
+    while (b < sizeof bounds / sizeof bounds[0] && s > bounds[b])
+        b++;
+    atomic_fetch_add_explicit(&g->provider_calls, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&g->provider_latency[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&g->provider_latency_us, (uint64_t)(us > 0 ? us : 0),
+                              memory_order_relaxed);
+    if (rc == TG_OK) {
+        atomic_store_explicit(&g->provider_last_ok_ms, tg__wall_ms(), memory_order_relaxed);
+    } else {
+        atomic_fetch_add_explicit(&g->provider_errors, 1, memory_order_relaxed);
+        atomic_store_explicit(&g->provider_last_error_ms, tg__wall_ms(), memory_order_relaxed);
+    }
+}
+
+static int tg__provider_status(tg_gate *g, const tg__conn *conn, const char *id, tg_status *st)
+{
+    int64_t t0 = tg__mono_us();
+    int rc = g->plugin.vt->get_status(g->plugin.state, conn->name, id, st);
+    if (rc == TG_OK && (unsigned)*st > TG_STATUS_NOT_FOUND)
+        rc = tg__fail(TG_EPROVIDER, "provider %s returned an invalid status %d",
+                      g->plugin.vt->name, (int)*st);
+    tg__provider_done(g, tg__mono_us() - t0, rc);
+    return rc;
+}
+
+static int tg__provider_link(tg_gate *g, const tg__conn *conn, const char *id, char *buf,
+                             size_t len, int64_t *expires_at_ms)
+{
+    int64_t t0 = tg__mono_us();
+    int rc = g->plugin.vt->get_link(g->plugin.state, conn->name, id, buf, len, expires_at_ms);
+    size_t n;
+    if (rc == TG_OK && !tg__link_ok(buf, len, &n))
+        rc = tg__fail(TG_EPROVIDER, "provider %s returned an invalid authorization link",
+                      g->plugin.vt->name);
+    tg__provider_done(g, tg__mono_us() - t0, rc);
+    return rc;
+}
+
 /* ---- the slow path ------------------------------------------------------ */
 
 static tg__flight *tg__flight_find(tg_gate *g, const tg__conn *conn, const char *id,
@@ -223,19 +308,6 @@ static void tg__flight_release(tg__flight *f)
     }
 }
 
-/* A link from a provider: printable, bounded, NUL-terminated in its buffer. */
-static int tg__link_ok(const char *buf, size_t cap, size_t *len)
-{
-    size_t i;
-    for (i = 0; i < cap && buf[i]; i++)
-        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7F)
-            return 0;
-    if (i == 0 || i >= cap || i > TG_LINK_MAX)
-        return 0;
-    *len = i;
-    return 1;
-}
-
 /* Keep a failed round's code and message for every caller of the flight.
  * A configuration the provider refuses (e.g. rejected client credentials)
  * stays TG_ECONFIG: an error for the caller, not a verdict. */
@@ -243,23 +315,16 @@ static void tg__flight_failed(tg_gate *g, tg__flight *f)
 {
     if (f->rc != TG_ECONFIG && f->rc != TG_ETIMEOUT && f->rc != TG_ENOMEM)
         f->rc = TG_EPROVIDER;
+    (void)g;
     snprintf(f->error, sizeof f->error, "%s", tg_error_message());
-    atomic_fetch_add_explicit(&g->provider_errors, 1, memory_order_relaxed);
 }
 
 /* The leader's provider round, with no lock held. */
 static void tg__flight_run(tg_gate *g, tg__flight *f)
 {
-    const tg_provider *vt = g->plugin.vt;
-    size_t len;
-
     if (f->need_status) {
         tg_status st = TG_STATUS_UNKNOWN;
-        atomic_fetch_add_explicit(&g->provider_calls, 1, memory_order_relaxed);
-        f->rc = vt->get_status(g->plugin.state, f->conn->name, f->id, &st);
-        if (f->rc == TG_OK && (unsigned)st > TG_STATUS_NOT_FOUND)
-            f->rc = tg__fail(TG_EPROVIDER, "provider %s returned an invalid status %d",
-                             vt->name, (int)st);
+        f->rc = tg__provider_status(g, f->conn, f->id, &st);
         if (f->rc != TG_OK) {
             tg__flight_failed(g, f);
             return;
@@ -270,14 +335,9 @@ static void tg__flight_run(tg_gate *g, tg__flight *f)
     if (f->status == TG_STATUS_ACTIVE || f->have_link)
         return;
 
-    atomic_fetch_add_explicit(&g->provider_calls, 1, memory_order_relaxed);
     f->link[0] = '\0';
     f->link_expires_at = 0;
-    f->rc = vt->get_link(g->plugin.state, f->conn->name, f->id, f->link, sizeof f->link,
-                         &f->link_expires_at);
-    if (f->rc == TG_OK && !tg__link_ok(f->link, sizeof f->link, &len))
-        f->rc = tg__fail(TG_EPROVIDER, "provider %s returned an invalid authorization link",
-                         vt->name);
+    f->rc = tg__provider_link(g, f->conn, f->id, f->link, sizeof f->link, &f->link_expires_at);
     if (f->rc != TG_OK) {
         tg__flight_failed(g, f);
         return;
@@ -354,8 +414,11 @@ static void tg__fill_from_flight(tg_gate *g, tg__flight *f, int64_t now, tg_deci
         tg__fill_link(d, f->link, strlen(f->link), f->link_expires_at);
 }
 
+/* @p refresh: ask the provider for the status even when a fresh entry holds
+ * one (tg_gate_wait), and count nothing as a check. */
 static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
-                         const char *id, size_t id_len, uint64_t hash, tg_decision *d)
+                         const char *id, size_t id_len, uint64_t hash, tg_decision *d,
+                         int refresh)
 {
     tg__flight *f;
     tg__entry *e;
@@ -365,13 +428,17 @@ static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
     tg__link *link = NULL;
 
     pthread_mutex_lock(&g->cache.lock);
+again:
+    status_fresh = 0;
+    cached = TG_STATUS_UNKNOWN;
+    link = NULL;
     now = tg__gate_now(g);
     /* Under the lock no entry or link is freed: read the cache directly. */
     e = tg__cache_find(&g->cache, conn, id, id_len, hash);
     if (e) {
         uint64_t st = atomic_load_explicit(&e->state, memory_order_relaxed);
         cached = TG__STATE_STATUS(st);
-        status_fresh = now < TG__STATE_EXPIRES(st);
+        status_fresh = !refresh && now < TG__STATE_EXPIRES(st);
         link = atomic_load_explicit(&e->link, memory_order_relaxed);
         if (link && now >= link->refresh_mono)
             link = NULL;
@@ -381,12 +448,21 @@ static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
             if (cached != TG_STATUS_ACTIVE)
                 tg__fill_link(d, link->url, link->len, link->expires_at_ms);
             pthread_mutex_unlock(&g->cache.lock);
-            tg__count_verdict(g, r, d->verdict);
+            if (!refresh)
+                tg__count_verdict(g, r, d->verdict);
             return TG_OK;
         }
     }
 
     f = tg__flight_find(g, conn, id, id_len, hash);
+    if (f && refresh && !f->need_status) {
+        /* It fetches only a link: let it finish, then ask for the status. */
+        f->refs++;
+        while (!f->done)
+            pthread_cond_wait(&g->flight_done, &g->cache.lock);
+        tg__flight_release(f);
+        goto again;
+    }
     if (f) {
         f->refs++;
         while (!f->done)
@@ -437,7 +513,7 @@ static int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__conn *conn,
         tg__set_error("%s", f->error); /* for waiters too: the detail is per thread */
     tg__flight_release(f);
     pthread_mutex_unlock(&g->cache.lock);
-    if (rc != TG_OK)
+    if (rc != TG_OK || refresh)
         return rc;
     tg__count_verdict(g, r, d->verdict);
     tg__count(&tg__shard_of(g, r)->misses, r);
@@ -490,7 +566,7 @@ tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, size_t id_len,
      * before it can reach the provider or the cache. */
     if (!tg__valid_identifier(id, NULL))
         return tg__invalid_input("identifier", id);
-    return tg__gate_miss(g, r, conn, id, id_len, hash, d);
+    return tg__gate_miss(g, r, conn, id, id_len, hash, d, 0);
 }
 
 int tg_gate_check(tg_gate *g, const char *tool, const char *identifier, tg_decision *d)
@@ -631,17 +707,12 @@ int tg_gate_link(tg_gate *g, const char *connection, const char *identifier, cha
     if (!fresh)
         return tg__fail(TG_ENOMEM, "gate: out of memory");
     fresh[0] = '\0';
-    atomic_fetch_add_explicit(&g->provider_calls, 1, memory_order_relaxed);
-    rc = g->plugin.vt->get_link(g->plugin.state, conn->name, identifier, fresh,
-                                TG_LINK_MAX + 1, &expires);
-    if (rc == TG_OK && !tg__link_ok(fresh, TG_LINK_MAX + 1, &n))
-        rc = tg__fail(TG_EPROVIDER, "provider %s returned an invalid authorization link",
-                      g->plugin.vt->name);
+    rc = tg__provider_link(g, conn, identifier, fresh, TG_LINK_MAX + 1, &expires);
     if (rc != TG_OK) {
-        atomic_fetch_add_explicit(&g->provider_errors, 1, memory_order_relaxed);
         free(fresh);
         return rc < 0 && rc != TG_EINVAL && rc != TG_EBUFS ? rc : TG_EPROVIDER;
     }
+    n = strlen(fresh);
     pthread_mutex_lock(&g->cache.lock);
     now = tg__gate_now(g);
     tg__link *l = tg__link_new(fresh, n, expires, tg__link_refresh_at(now, expires));
@@ -653,6 +724,163 @@ int tg_gate_link(tg_gate *g, const char *connection, const char *identifier, cha
     if (expires_at_ms)
         *expires_at_ms = expires;
     free(fresh);
+    return rc;
+}
+
+/* ---- waiting ------------------------------------------------------------ */
+
+#define TG__WAIT_FIRST_POLL_MS 250
+#define TG__WAIT_MAX_POLL_MS 5000
+/* A cancellation is noticed within this long. */
+#define TG__WAIT_CANCEL_SLICE_MS 100
+
+static int64_t tg__mono_ms(void)
+{
+    return tg__mono_us() / 1000;
+}
+
+/* A fresh ACTIVE entry for the key: fill @p d and return 1. */
+static int tg__gate_peek_active(tg_gate *g, const tg__conn *conn, const char *id, size_t id_len,
+                                uint64_t hash, tg_decision *d)
+{
+    tg__entry *e;
+    int active = 0;
+
+    pthread_mutex_lock(&g->cache.lock);
+    e = tg__cache_find(&g->cache, conn, id, id_len, hash);
+    if (e) {
+        uint64_t st = atomic_load_explicit(&e->state, memory_order_relaxed);
+        active = TG__STATE_STATUS(st) == TG_STATUS_ACTIVE &&
+                 tg__gate_now(g) < TG__STATE_EXPIRES(st);
+    }
+    pthread_mutex_unlock(&g->cache.lock);
+    if (active)
+        tg__fill_status(d, TG_STATUS_ACTIVE, TG_SOURCE_CACHE);
+    return active;
+}
+
+/* Sleep until @p until_ms (monotonic), a change to the gate after @p gen,
+ * or a cancellation slice. */
+static void tg__gate_sleep(tg_gate *g, uint64_t gen, int64_t until_ms)
+{
+    struct timespec ts;
+    int64_t now = tg__mono_ms(), to = until_ms;
+
+    if (to > now + TG__WAIT_CANCEL_SLICE_MS)
+        to = now + TG__WAIT_CANCEL_SLICE_MS;
+    ts.tv_sec = (time_t)(to / 1000);
+    ts.tv_nsec = (long)(to % 1000) * 1000000L;
+    pthread_mutex_lock(&g->cache.lock);
+    while (g->change_gen == gen) {
+        if (pthread_cond_timedwait(&g->changed, &g->cache.lock, &ts) != 0)
+            break;
+    }
+    pthread_mutex_unlock(&g->cache.lock);
+}
+
+int tg_gate_wait(tg_gate *g, const char *connection, const char *identifier,
+                 const tg_wait_options *opts, tg_decision *d)
+{
+    static const tg_wait_options defaults = TG_WAIT_OPTIONS_INIT;
+    const tg__conn *conn;
+    tg_decision *look;
+    tg__reader *r;
+    size_t id_len;
+    uint64_t hash, gen;
+    int64_t deadline, next_poll, delay, max_delay;
+    int rc, answered = 0;
+    char last_msg[512] = "";
+
+    if (!g || !d)
+        return tg__fail(TG_EINVAL, "tg_gate_wait: NULL gate or decision");
+    if (!opts)
+        opts = &defaults;
+    if (opts->version != TG_WAIT_OPTIONS_VERSION)
+        return tg__fail(TG_EINVAL, "tg_gate_wait: options version %u, expected %u",
+                        (unsigned)opts->version, (unsigned)TG_WAIT_OPTIONS_VERSION);
+    if (opts->timeout_ms < 0 || opts->poll_ms < 0 || opts->max_poll_ms < 0)
+        return tg__fail(TG_EINVAL, "tg_gate_wait: negative timeout or poll interval");
+    rc = tg__gate_key(g, connection, identifier, &conn, &id_len);
+    if (rc != TG_OK)
+        return rc;
+    r = tg__rcu_reader();
+    look = tg_decision_new();
+    if (!r || !look) {
+        tg_decision_free(look);
+        return tg__fail(TG_ENOMEM, "gate: out of memory");
+    }
+    delay = opts->poll_ms ? opts->poll_ms : TG__WAIT_FIRST_POLL_MS;
+    max_delay = opts->max_poll_ms ? opts->max_poll_ms : TG__WAIT_MAX_POLL_MS;
+    if (delay > max_delay)
+        delay = max_delay;
+    next_poll = tg__mono_ms();
+    deadline = next_poll + (opts->timeout_ms > INT64_MAX / 4 ? INT64_MAX / 4 : opts->timeout_ms);
+
+    for (;;) {
+        int64_t now = tg__mono_ms();
+
+        if (opts->cancel && *opts->cancel) {
+            rc = tg__fail(TG_ECANCELED, "wait for the %s account: cancelled", conn->name);
+            break;
+        }
+        pthread_mutex_lock(&g->cache.lock);
+        gen = g->change_gen;
+        pthread_mutex_unlock(&g->cache.lock);
+
+        tg__decision_begin(look);
+        tg__copy_cstr(look->identifier, identifier, id_len);
+        look->connection = conn->name;
+        if (now >= next_poll) {
+            hash = tg__key_hash(conn, tg__hash_bytes(identifier, id_len, g->seed));
+            rc = tg__gate_miss(g, r, conn, identifier, id_len, hash, look, 1);
+            if (rc != TG_OK)
+                break;
+            next_poll = now + delay;
+            delay = delay + delay / 2 > max_delay ? max_delay : delay + delay / 2;
+            if (!look->has_status || look->stale) {
+                /* No answer from the provider: whatever the policy made of
+                 * that for a check, a wait reports it as such. */
+                look->flags = 0;
+                look->verdict = TG_VERDICT_UNAVAILABLE;
+                look->why = TG__WHY_UNAVAILABLE;
+            }
+            if (opts->on_poll)
+                opts->on_poll(opts->ctx, look, deadline > now ? deadline - now : 0);
+            if (look->has_status) {
+                *d = *look;
+                answered = 1;
+                if (look->status == TG_STATUS_ACTIVE)
+                    break;
+            } else if (!answered) {
+                *d = *look;
+                snprintf(last_msg, sizeof last_msg, "%s", tg_error_message());
+            }
+        } else {
+            hash = tg__key_hash(conn, tg__hash_bytes(identifier, id_len, g->seed));
+            if (tg__gate_peek_active(g, conn, identifier, id_len, hash, look)) {
+                *d = *look;
+                answered = 1;
+                rc = TG_OK;
+                break;
+            }
+        }
+        if (now >= deadline) {
+            rc = answered ? TG_OK : tg__fail(TG_EPROVIDER, "%s", last_msg);
+            break;
+        }
+        tg__gate_sleep(g, gen, next_poll < deadline ? next_poll : deadline);
+        pthread_mutex_lock(&g->cache.lock);
+        /* Woken by a change that dropped the account's entry: ask now. */
+        if (g->change_gen != gen) {
+            tg__entry *e;
+            hash = tg__key_hash(conn, tg__hash_bytes(identifier, id_len, g->seed));
+            e = tg__cache_find(&g->cache, conn, identifier, id_len, hash);
+            if (!e)
+                next_poll = 0;
+        }
+        pthread_mutex_unlock(&g->cache.lock);
+    }
+    tg_decision_free(look);
     return rc;
 }
 
@@ -680,6 +908,7 @@ int tg_gate_invalidate(tg_gate *g, const char *connection, const char *identifie
     pthread_mutex_lock(&g->cache.lock);
     tg__cache_drop_locked(&g->cache, conn, identifier, id_len, hash);
     tg__flights_supersede(g, conn, identifier, id_len);
+    tg__gate_changed(g);
     pthread_mutex_unlock(&g->cache.lock);
     return TG_OK;
 }
@@ -695,16 +924,19 @@ void tg_gate_set_clock(tg_gate *g, tg_clock_fn fn, void *ctx)
 int tg_gate_stats(const tg_gate *g, tg_stats *out)
 {
     size_t i, v;
+    uint32_t version;
     uint64_t checks = 0, unmapped = 0;
     tg_gate *m = (tg_gate *)g; /* the cache lock is taken for the entry count */
 
     if (!g || !out)
         return tg__fail(TG_EINVAL, "tg_gate_stats: NULL argument");
-    if (out->version != TG_STATS_VERSION)
-        return tg__fail(TG_EINVAL, "tg_gate_stats: stats version %u, expected %u",
+    if (out->version == 0 || out->version > TG_STATS_VERSION)
+        return tg__fail(TG_EINVAL, "tg_gate_stats: stats version %u, expected 1 to %u",
                         (unsigned)out->version, (unsigned)TG_STATS_VERSION);
-    memset(out, 0, sizeof *out);
-    out->version = TG_STATS_VERSION;
+    version = out->version;
+    /* A caller built for version 1 has only the version-1 fields. */
+    memset(out, 0, version == 1 ? offsetof(tg_stats, provider_latency_buckets) : sizeof *out);
+    out->version = version;
     for (i = 0; i < TG__SHARDS; i++) {
         const tg__shard *s = &g->shards[i];
         out->misses += atomic_load_explicit(&s->misses, memory_order_relaxed);
@@ -723,6 +955,18 @@ int tg_gate_stats(const tg_gate *g, tg_stats *out)
     pthread_mutex_lock(&m->cache.lock);
     out->entries = g->cache.count;
     pthread_mutex_unlock(&m->cache.lock);
+    if (version < 2)
+        return TG_OK;
+    for (i = 0; i < TG_STATS_LATENCY_BUCKETS; i++)
+        out->provider_latency_buckets[i] =
+            atomic_load_explicit(&g->provider_latency[i], memory_order_relaxed);
+    out->provider_latency_seconds_sum =
+        (double)atomic_load_explicit(&g->provider_latency_us, memory_order_relaxed) / 1e6;
+    out->provider_last_ok_ms = atomic_load_explicit(&g->provider_last_ok_ms, memory_order_relaxed);
+    out->provider_last_error_ms =
+        atomic_load_explicit(&g->provider_last_error_ms, memory_order_relaxed);
+    for (v = 0; v < 4; v++)
+        out->events[v] = atomic_load_explicit(&g->events[v], memory_order_relaxed);
     return TG_OK;
 }
 
@@ -821,7 +1065,11 @@ int tg_gate_apply_event(tg_gate *g, const char *body, size_t len)
         if (rc == TG_EVENT_APPLIED)
             tg__flights_supersede(g, NULL, ev.identifier, id_len);
     }
+    if (rc == TG_EVENT_APPLIED)
+        tg__gate_changed(g);
     pthread_mutex_unlock(&g->cache.lock);
+    if (rc >= 0 && rc < 4)
+        atomic_fetch_add_explicit(&g->events[rc], 1, memory_order_relaxed);
     return rc;
 }
 
@@ -862,6 +1110,19 @@ int tg_gate_invoke(tg_gate *g, const char *tool, const char *identifier, const c
 }
 
 /* ---- life cycle --------------------------------------------------------- */
+
+static int tg__cond_init_monotonic(pthread_cond_t *c)
+{
+    pthread_condattr_t a;
+    int rc = pthread_condattr_init(&a);
+    if (rc != 0)
+        return rc;
+    rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    if (rc == 0)
+        rc = pthread_cond_init(c, &a);
+    pthread_condattr_destroy(&a);
+    return rc;
+}
 
 static uint64_t tg__random_seed(void)
 {
@@ -925,6 +1186,11 @@ static int tg__gate_create(tg_gate **out, const char *json, const char *base_dir
         rc = tg__fail(TG_ENOMEM, "gate: cannot create a condition variable");
         goto fail_cond;
     }
+    if (tg__cond_init_monotonic(&g->changed) != 0) {
+        rc = tg__fail(TG_ENOMEM, "gate: cannot create a condition variable");
+        pthread_cond_destroy(&g->flight_done);
+        goto fail_cond;
+    }
     if (vt)
         rc = tg__plugin_open_table(&g->plugin, vt, cfg.provider_json, base_dir, arg);
     else
@@ -936,6 +1202,7 @@ static int tg__gate_create(tg_gate **out, const char *json, const char *base_dir
     return TG_OK;
 
 fail_plugin:
+    pthread_cond_destroy(&g->changed);
     pthread_cond_destroy(&g->flight_done);
 fail_cond:
     tg__cache_destroy(&g->cache);
@@ -1040,6 +1307,7 @@ void tg_gate_free(tg_gate *g)
         free(f->id);
         free(f);
     }
+    pthread_cond_destroy(&g->changed);
     pthread_cond_destroy(&g->flight_done);
     tg__cache_destroy(&g->cache);
     tg__rules_free(g->rules_owned);

@@ -12,7 +12,9 @@
 #include "toolgate/toolgate.h"
 #include "error.h"
 #include "input.h"
+#include "log.h"
 #include "plugin.h"
+#include "rfc3339.h"
 #include "scalekit_provider.h"
 
 /* ---- host services ------------------------------------------------------ */
@@ -45,6 +47,24 @@ static int tg__host_valid_identifier(const char *identifier)
     return tg__valid_identifier(identifier, NULL);
 }
 
+static void tg__host_log(tg_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void tg__host_log(tg_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tg__log_v(level, fmt, ap);
+    va_end(ap);
+}
+
+static int tg__host_parse_rfc3339(const char *text, size_t len, int64_t *unix_ms)
+{
+    if (!text || !unix_ms)
+        return TG_EINVAL;
+    return tg__rfc3339_parse(text, len, unix_ms) == 0 ? TG_OK : TG_EINVAL;
+}
+
 static const tg_host tg__host_table = {
     TG_PROVIDER_ABI_VERSION,
     (uint32_t)sizeof(tg_host),
@@ -53,6 +73,9 @@ static const tg_host tg__host_table = {
     tg__host_wall_ms,
     tg__host_valid_connection,
     tg__host_valid_identifier,
+    tg__host_log,
+    tg__log_enabled,
+    tg__host_parse_rfc3339,
 };
 
 const tg_host *tg__host(void)

@@ -1678,7 +1678,9 @@ static void test_wait_keeps_polling_through_provider_failure(void **state)
     free_result(&r);
 }
 
-static void test_wait_times_out_with_status_unknown(void **state)
+/* The provider answered, then failed until the timeout: exit 10 with the
+ * last status it gave. */
+static void test_wait_times_out_with_last_known_status(void **state)
 {
     fixture *fx = *state;
     run_result r;
@@ -1689,7 +1691,7 @@ static void test_wait_times_out_with_status_unknown(void **state)
                     ARGS("wait", "--config", fx->config, "--connection", "gmail",
                          "--identifier", "user_456", "--timeout", "2"));
     sleep_ms(300);
-    /* From now on the provider cannot answer: the last poll has no status. */
+    /* From now on the provider cannot answer. */
     assert_int_equal(unlink(fx->accounts), 0);
     finish_cli(fx, pid, &r);
     expect_exit(&r, 10);
@@ -1697,8 +1699,29 @@ static void test_wait_times_out_with_status_unknown(void **state)
     expect_keys(o, status_keys);
     expect_str(o, "connection", "gmail");
     expect_str(o, "identifier", "user_456");
-    expect_str(o, "status", NULL);
+    expect_str(o, "status", "EXPIRED");
     json_object_put(o);
+    free_result(&r);
+}
+
+/* SIGINT during a wait: exit 130, promptly. */
+static void test_wait_interrupted(void **state)
+{
+    fixture *fx = *state;
+    run_result r;
+    pid_t pid;
+    double t0;
+
+    pid = spawn_cli(fx, NULL,
+                    ARGS("wait", "--config", fx->config, "--connection", "gmail",
+                         "--identifier", "user_456", "--timeout", "60"));
+    sleep_ms(400);
+    t0 = now_s();
+    assert_int_equal(kill(pid, SIGINT), 0);
+    finish_cli(fx, pid, &r);
+    expect_exit(&r, 130);
+    assert_true(now_s() - t0 < 10.0);
+    assert_non_null(strstr(r.err, "interrupted"));
     free_result(&r);
 }
 
@@ -1792,7 +1815,8 @@ int main(void)
         T(test_wait_times_out),
         T(test_wait_sees_authorization),
         T(test_wait_keeps_polling_through_provider_failure),
-        T(test_wait_times_out_with_status_unknown),
+        T(test_wait_times_out_with_last_known_status),
+        T(test_wait_interrupted),
         T(test_wait_shows_progress_on_a_terminal),
 #undef T
     };

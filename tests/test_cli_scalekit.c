@@ -645,6 +645,31 @@ static void test_wait(void **unused)
     free_result(&r);
 }
 
+static void queue_fault(const char *json, const char *routes);
+
+/* The provider never answers during the wait: exit 11, status null, and one
+ * line on stderr saying what failed. */
+static void test_wait_provider_down(void **unused)
+{
+    char config[256];
+    run_result r;
+    json_object *o;
+    (void)unused;
+    std_config(config, sizeof config);
+    queue_fault("\"status\":503", NULL);
+
+    RUN(&r, "wait", "--config", config, "--connection", "gmail", "--identifier", "cli_wait",
+        "--timeout", "1");
+    expect_exit(&r, 11);
+    o = parse_out(&r);
+    expect_str(o, "status", NULL);
+    json_object_put(o);
+    if (!strstr(r.err, "toolgate: wait: ") || !strstr(r.err, "503"))
+        fail_msg("stderr does not say what failed: %s", r.err);
+    assert_int_equal(strchr(r.err, '\n') - r.err + 1, (long)strlen(r.err));
+    free_result(&r);
+}
+
 /* ---- faults --------------------------------------------------------------- */
 
 typedef struct fault_case {
@@ -974,6 +999,7 @@ int main(void)
         cmocka_unit_test_setup(test_missing_created, reset_dev),
         cmocka_unit_test_setup(test_link_consent, reset_dev),
         cmocka_unit_test_setup(test_wait, reset_dev),
+        cmocka_unit_test_setup(test_wait_provider_down, reset_dev),
         cmocka_unit_test_setup(test_env_credentials, reset_dev),
         cmocka_unit_test_setup(test_faults, reset_dev),
         cmocka_unit_test_setup(test_bad_credentials, reset_dev),

@@ -167,7 +167,7 @@ static void test_strerror(void **state)
 {
     static const int codes[] = { TG_OK,      TG_EINVAL, TG_ENOMEM,  TG_ECONFIG, TG_EPROVIDER,
                                  TG_ETIMEOUT, TG_EBUFS, TG_EIO,     TG_ENOTSUP, TG_EPLUGIN,
-                                 TG_ESIGNATURE, TG_ETIMESTAMP };
+                                 TG_ESIGNATURE, TG_ETIMESTAMP, TG_ECANCELED };
     const char *unknown = tg_strerror(-1000);
     size_t i, j;
     (void)state;
@@ -175,7 +175,7 @@ static void test_strerror(void **state)
     assert_non_null(unknown);
     assert_true(strlen(unknown) > 0);
     assert_string_equal(tg_strerror(1), unknown);
-    assert_string_equal(tg_strerror(-12), unknown);
+    assert_string_equal(tg_strerror(-13), unknown);
     for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         const char *s = tg_strerror(codes[i]);
         assert_non_null(s);
@@ -206,6 +206,7 @@ static void test_error_codes_fixed(void **state)
     assert_int_equal(TG_EPLUGIN, -9);
     assert_int_equal(TG_ESIGNATURE, -10);
     assert_int_equal(TG_ETIMESTAMP, -11);
+    assert_int_equal(TG_ECANCELED, -12);
 }
 
 static void test_version(void **state)

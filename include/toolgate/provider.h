@@ -47,6 +47,19 @@ typedef struct tg_host {
     /* DESIGN §9 checks of a NUL-terminated name: 1 when valid, 0 otherwise. */
     int (*valid_connection)(const char *connection);
     int (*valid_identifier)(const char *identifier);
+    /* ---- added in the same ABI version; check struct_size first ---- */
+    /* A diagnostic line for the host's tg_log_set() sink, printf-style.
+     * Never pass secrets. */
+    void (*log)(tg_log_level level, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+        __attribute__((format(printf, 2, 3)))
+#endif
+        ;
+    /* 1 when a line at @p level would be delivered: skip building it otherwise. */
+    int (*log_enabled)(tg_log_level level);
+    /* Parse an RFC 3339 date-time ("2026-11-25T15:10:00.5Z", any offset) into
+     * Unix ms. TG_OK or TG_EINVAL. */
+    int (*parse_rfc3339)(const char *text, size_t len, int64_t *unix_ms);
 } tg_host;
 
 /*

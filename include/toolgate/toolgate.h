@@ -61,7 +61,8 @@ typedef enum tg_err {
     TG_ENOTSUP = -8,   /* the operation is not supported (e.g. by a provider) */
     TG_EPLUGIN = -9,   /* a provider plugin could not be loaded or is incompatible */
     TG_ESIGNATURE = -10, /* a webhook signature does not match the body */
-    TG_ETIMESTAMP = -11  /* a webhook timestamp is too far from now */
+    TG_ETIMESTAMP = -11, /* a webhook timestamp is too far from now */
+    TG_ECANCELED = -12   /* a wait was cancelled by its caller */
 } tg_err;
 
 /* The verdict of a check. */
@@ -87,7 +88,8 @@ typedef enum tg_status {
 typedef enum tg_source {
     TG_SOURCE_NONE = 0,     /* no status was needed (unmapped tool, bad policy path) */
     TG_SOURCE_CACHE = 1,    /* a cached entry */
-    TG_SOURCE_PROVIDER = 2  /* the provider, during this check */
+    TG_SOURCE_PROVIDER = 2, /* the provider, during this check */
+    TG_SOURCE_SHARED = 3    /* the shared tier (Redis), filled by another process */
 } tg_source;
 
 /* Input limits (DESIGN §9), in bytes. */
@@ -205,8 +207,15 @@ typedef int64_t (*tg_clock_fn)(void *ctx);
  */
 TG_API void tg_gate_set_clock(tg_gate *gate, tg_clock_fn fn, void *ctx);
 
-#define TG_STATS_VERSION 1
-/* Counters since the gate was created. Fill .version before the call. */
+#define TG_STATS_VERSION 2
+/* Upper bounds, in seconds, of the provider-latency histogram's buckets; a
+ * last, unbounded bucket follows them. */
+#define TG_STATS_LATENCY_BOUNDS \
+    { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0 }
+#define TG_STATS_LATENCY_BUCKETS 14 /* the 13 bounds above, then +Inf */
+
+/* Counters since the gate was created. Fill .version before the call: a
+ * caller built for version 1 gets the version-1 fields only. */
 typedef struct tg_stats {
     uint32_t version;          /* TG_STATS_VERSION */
     uint64_t hits;             /* checks answered from a fresh cache entry */
@@ -216,15 +225,98 @@ typedef struct tg_stats {
     uint64_t evictions;        /* entries dropped to respect cache.max_entries */
     uint64_t entries;          /* entries cached now */
     uint64_t verdicts[4];      /* checks per tg_verdict */
+    /* ---- version 2 ---- */
+    /* Provider calls by duration: latency_buckets[i] counts the calls that
+     * took more than bound[i-1] and at most bound[i] seconds (not
+     * cumulative); the last bucket has no upper bound. */
+    uint64_t provider_latency_buckets[TG_STATS_LATENCY_BUCKETS];
+    double provider_latency_seconds_sum;
+    /* Wall clock (Unix ms) of the provider's last successful answer and of
+     * its last failure; 0 when there was none. */
+    int64_t provider_last_ok_ms;
+    int64_t provider_last_error_ms;
+    uint64_t events[4];        /* tg_gate_apply_event() outcomes per tg_event_result */
+    /* The shared tier (zero without one). */
+    uint64_t shared_hits;      /* misses answered from the shared tier */
+    uint64_t shared_misses;    /* misses the shared tier could not answer */
+    uint64_t shared_errors;    /* shared-tier operations that failed or timed out */
+    uint64_t shared_publishes; /* changes written and published to the fleet */
+    uint64_t shared_received;  /* changes received from other processes */
 } tg_stats;
-#define TG_STATS_INIT { TG_STATS_VERSION, 0, 0, 0, 0, 0, 0, { 0, 0, 0, 0 } }
+#define TG_STATS_INIT                                                                   \
+    { TG_STATS_VERSION, 0, 0, 0, 0, 0, 0, { 0, 0, 0, 0 }, { 0 }, 0.0, 0, 0, { 0, 0, 0, 0 },   \
+      0, 0, 0, 0, 0 }
 
 /**
  * Read the gate's counters. Counts from threads checking at the same time may
- * be missing from this snapshot. @return TG_OK; TG_EINVAL (NULL, bad version).
- * Thread safety: any thread.
+ * be missing from this snapshot. @return TG_OK; TG_EINVAL (NULL, a version
+ * of 0 or above TG_STATS_VERSION). Thread safety: any thread.
  */
 TG_API int tg_gate_stats(const tg_gate *gate, tg_stats *out);
+
+/* ---- waiting for an authorization --------------------------------------- */
+
+#define TG_WAIT_OPTIONS_VERSION 1
+typedef struct tg_wait_options {
+    uint32_t version;     /* TG_WAIT_OPTIONS_VERSION */
+    int64_t timeout_ms;   /* how long to wait in all, >= 0 (0: look once) */
+    int64_t poll_ms;      /* first pause between provider looks; 0: 250 */
+    int64_t max_poll_ms;  /* longest pause (each is 1.5x the last); 0: 5000 */
+    /* When not NULL, the wait ends with TG_ECANCELED within 100 ms of
+     * *cancel becoming non-zero (e.g. set by a signal handler). */
+    const volatile int *cancel;
+    /* When not NULL, called on the waiting thread after each look, with the
+     * decision it gave and the milliseconds left. */
+    void (*on_poll)(void *ctx, const tg_decision *d, int64_t left_ms);
+    void *ctx;
+} tg_wait_options;
+#define TG_WAIT_OPTIONS_INIT { TG_WAIT_OPTIONS_VERSION, 300000, 0, 0, NULL, NULL, NULL }
+
+/**
+ * Wait until the account (connection, identifier) is ACTIVE. The first look
+ * asks the provider (a fresh cached status is not trusted for this); later
+ * looks follow with backoff. An event or invalidation that reaches this gate
+ * for the account wakes the wait at once: a webhook that makes it ACTIVE
+ * ends the wait without a provider request.
+ * @param opts  NULL: TG_WAIT_OPTIONS_INIT.
+ * @param d     receives the last decision that carried a status from the
+ *              provider or an event (the link included while not ACTIVE).
+ * @return TG_OK when the wait ended with a known status: ACTIVE, or the last
+ *         one known when the time ran out (check tg_decision_status());
+ *         TG_EPROVIDER when the provider never answered (d then holds the
+ *         UNAVAILABLE decision, tg_error_message() the last failure);
+ *         TG_ECANCELED; TG_EINVAL; TG_ECONFIG; TG_ENOMEM.
+ * Thread safety: any number of threads, concurrently with checks.
+ */
+TG_API TG_WARN_UNUSED int tg_gate_wait(tg_gate *gate, const char *connection,
+                                       const char *identifier, const tg_wait_options *opts,
+                                       tg_decision *d);
+
+/* ---- diagnostics -------------------------------------------------------- */
+
+typedef enum tg_log_level {
+    TG_LOG_ERROR = 0,
+    TG_LOG_WARN = 1,
+    TG_LOG_INFO = 2,
+    TG_LOG_DEBUG = 3  /* e.g. each provider request: method, path, status, time */
+} tg_log_level;
+
+/* Receives one diagnostic line (no newline; never a secret). The message is
+ * borrowed for the call. May be called from any thread that uses the library,
+ * one line at a time. It must not call tg_log_set(); lines caused by library
+ * calls it makes are dropped. */
+typedef void (*tg_log_fn)(void *ctx, tg_log_level level, const char *message);
+
+/**
+ * Hand the library's diagnostic lines (its providers' included) at @p level
+ * and more severe to @p fn; fn NULL turns them off (the default).
+ * Process-wide. Thread safety: any thread; a line being delivered while the
+ * callback is replaced goes to the old one.
+ */
+TG_API void tg_log_set(tg_log_level level, tg_log_fn fn, void *ctx);
+
+/* "ERROR", "WARN", "INFO", "DEBUG"; "UNKNOWN" otherwise. Static text. */
+TG_API const char *tg_log_level_name(tg_log_level level);
 
 /* ---- decisions ---------------------------------------------------------- */
 

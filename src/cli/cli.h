@@ -14,7 +14,8 @@ enum {
     CLI_EXIT_USAGE = 2,        /* bad arguments, bad input, bad configuration */
     CLI_EXIT_NEEDS_AUTH = 10,  /* NEEDS_AUTHORIZATION; wait timed out */
     CLI_EXIT_UNAVAILABLE = 11, /* the provider could not answer */
-    CLI_EXIT_DENY = 12         /* the configuration forbids the call */
+    CLI_EXIT_DENY = 12,        /* the configuration forbids the call */
+    CLI_EXIT_INTERRUPTED = 130 /* SIGINT or SIGTERM */
 };
 
 /* The flags a subcommand may take, as a bit set. */
@@ -92,6 +93,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * CLI_EXIT_FAILURE for anything else.
  */
 int cli_report_call(const cli_command *cmd, int rc);
+
+/* Report that the provider could not answer (one line on stderr saying what
+ * failed, from tg_error_message()) and return CLI_EXIT_UNAVAILABLE. */
+int cli_report_unavailable(const cli_command *cmd, int rc);
 
 /* Exit code for a verdict: 0, 10, 11, 12; 1 for an unknown value. */
 int cli_exit_for_verdict(tg_verdict v);

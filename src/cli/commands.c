@@ -92,10 +92,7 @@ int cli_run_link(const cli_command *cmd, const cli_args *args)
     if (rc == TG_OK) {
         rc = cli_print_link(buf, expires_at_ms, args->format);
     } else if (rc == TG_EPROVIDER || rc == TG_ETIMEOUT) {
-        const char *detail = tg_error_message();
-        cli_error("%s: %s: %s", cmd->name, tg_strerror(rc),
-                  detail && detail[0] ? detail : "no detail");
-        rc = CLI_EXIT_UNAVAILABLE;
+        rc = cli_report_unavailable(cmd, rc);
     } else {
         rc = cli_report_call(cmd, rc);
     }

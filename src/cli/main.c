@@ -78,8 +78,8 @@ static const char cli_wait_help[] =
     "\n"
     "Wait until the end user's connected account is ACTIVE, asking the provider\n"
     "again with backoff (250 ms, growing 1.5x up to 5 s). A provider that cannot\n"
-    "answer is asked again. Prints the last status as `toolgate status` does;\n"
-    "shows progress on stderr when stderr is a terminal.\n"
+    "answer is asked again. Prints the last status known as `toolgate status`\n"
+    "does; shows the link and progress on stderr when stderr is a terminal.\n"
     "\n"
     "Options:\n" CLI_CONFIG_HELP
     "  --connection NAME     connection, e.g. gmail\n"
@@ -87,8 +87,9 @@ static const char cli_wait_help[] =
     "  --timeout SECONDS     give up after this long (default 300; decimals allowed)\n"
         CLI_FORMAT_HELP CLI_HELP_HELP
     "\n"
-    "Exit status: 0 ACTIVE, 10 timed out, 2 bad arguments, input or configuration,\n"
-    "1 other failure.\n" CLI_VALUE_NOTE;
+    "Exit status: 0 ACTIVE, 10 timed out while the provider answered, 11 timed out\n"
+    "without the provider ever answering, 130 interrupted (SIGINT, SIGTERM), 2 bad\n"
+    "arguments, input or configuration, 1 other failure.\n" CLI_VALUE_NOTE;
 
 static const char cli_event_help[] =
     "Usage: toolgate event --secret-env NAME --id ID --timestamp SECONDS\n"
@@ -165,6 +166,7 @@ static const char cli_main_help[] =
     "  11  UNAVAILABLE: the provider could not answer\n"
     "  12  DENY: the configuration forbids the call\n"
     "  2   bad arguments, bad input or bad configuration (one line on stderr)\n"
+    "  130 interrupted (`wait`)\n"
     "  1   any other failure\n"
     "\n"
     "Run `toolgate COMMAND --help` for a command's options.\n";

@@ -56,6 +56,15 @@ int cli_report_call(const cli_command *cmd, int rc)
     return CLI_EXIT_FAILURE;
 }
 
+int cli_report_unavailable(const cli_command *cmd, int rc)
+{
+    const char *detail = tg_error_message();
+
+    cli_error("%s: %s: %s", cmd->name, tg_strerror(rc),
+              detail && detail[0] ? detail : "no detail");
+    return CLI_EXIT_UNAVAILABLE;
+}
+
 int cli_exit_for_verdict(tg_verdict v)
 {
     switch (v) {

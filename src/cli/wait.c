@@ -1,50 +1,54 @@
-/* `toolgate wait`: ask the provider again, with backoff, until the account is
- * ACTIVE or the time is up. Each poll drops the cached entry first, so it is
- * the provider's answer, not the cache's, that ends the wait. */
-#include <errno.h>
+/* `toolgate wait`: tg_gate_wait until the account is ACTIVE or the time is
+ * up; SIGINT or SIGTERM end it with exit 130 (DESIGN §8 of docs/design.md). */
+#include <signal.h>
 #include <stdio.h>
-#include <time.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-#define CLI_WAIT_FIRST_DELAY_MS 250
-#define CLI_WAIT_MAX_DELAY_MS 5000
+static volatile sig_atomic_t cli_interrupted;
 
-static int64_t cli_now_ms(void)
+static void cli_on_signal(int sig)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    (void)sig;
+    cli_interrupted = 1;
 }
 
-static void cli_sleep_ms(int64_t ms)
-{
-    struct timespec req, rem;
+typedef struct cli_wait_view {
+    const cli_args *args;
+    int tty;
+    int link_shown;
+} cli_wait_view;
 
-    req.tv_sec = (time_t)(ms / 1000);
-    req.tv_nsec = (long)(ms % 1000) * 1000000L;
-    while (nanosleep(&req, &rem) != 0 && errno == EINTR)
-        req = rem;
-}
-
-/* Progress for a person watching a terminal: rewrite one line in place. */
-static void cli_progress(const cli_args *args, const tg_decision *d, int64_t left_ms)
+/* Progress for a person watching a terminal: the link once, then one line
+ * rewritten in place. */
+static void cli_wait_polled(void *ctx, const tg_decision *d, int64_t left_ms)
 {
+    cli_wait_view *v = ctx;
     const char *what = tg_decision_has_status(d) ? tg_status_name(tg_decision_status(d))
                                                  : tg_verdict_name(tg_decision_verdict(d));
+    const char *link = tg_decision_link(d);
 
+    if (!v->tty)
+        return;
+    if (link && !v->link_shown) {
+        fprintf(stderr, "\r\033[Ktoolgate: the user can authorize at %s\n", link);
+        v->link_shown = 1;
+    }
     fprintf(stderr, "\rtoolgate: waiting for the %s account of %s (%s), %lld s left\033[K",
-            args->connection, args->identifier, what, (long long)((left_ms + 999) / 1000));
+            v->args->connection, v->args->identifier, what, (long long)((left_ms + 999) / 1000));
     fflush(stderr);
 }
 
 int cli_run_wait(const cli_command *cmd, const cli_args *args)
 {
+    tg_wait_options opts = TG_WAIT_OPTIONS_INIT;
+    cli_wait_view view = { args, isatty(STDERR_FILENO), 0 };
+    struct sigaction sa, old_int, old_term;
     tg_gate *gate = NULL;
     tg_decision *d;
-    int64_t deadline, delay = CLI_WAIT_FIRST_DELAY_MS;
-    int tty = isatty(STDERR_FILENO), link_shown = 0, rc;
+    int rc;
 
     rc = cli_open_gate(args, &gate);
     if (rc != 0)
@@ -56,52 +60,35 @@ int cli_run_wait(const cli_command *cmd, const cli_args *args)
         return CLI_EXIT_FAILURE;
     }
 
-    deadline = cli_now_ms() + args->timeout_ms;
-    for (;;) {
-        int64_t now, left;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cli_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    opts.timeout_ms = args->timeout_ms;
+    opts.cancel = (const volatile int *)&cli_interrupted;
+    opts.on_poll = cli_wait_polled;
+    opts.ctx = &view;
 
-        rc = tg_gate_invalidate(gate, args->connection, args->identifier);
-        if (rc == TG_OK)
-            rc = tg_gate_check_connection(gate, args->connection, args->identifier, d);
-        if (rc != TG_OK) {
-            if (tty)
-                fputc('\n', stderr);
-            rc = cli_report_call(cmd, rc);
-            break;
-        }
+    rc = tg_gate_wait(gate, args->connection, args->identifier, &opts, d);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (view.tty)
+        fputs("\r\033[K", stderr);
 
-        if (tg_decision_has_status(d) && tg_decision_status(d) == TG_STATUS_ACTIVE) {
-            if (tty)
-                fputs("\r\033[K", stderr);
-            rc = cli_print_status(args->connection, args->identifier, d, args->format);
-            break;
-        }
-        /* Anything else — not yet authorized, or the provider could not answer
-         * (UNAVAILABLE) — is asked again until the deadline. */
-        now = cli_now_ms();
-        left = deadline - now;
-        if (left <= 0) {
-            if (tty)
-                fputc('\n', stderr);
-            rc = cli_print_status(args->connection, args->identifier, d, args->format);
-            if (rc == 0)
-                rc = CLI_EXIT_NEEDS_AUTH;
-            break;
-        }
-        if (tty) {
-            const char *link = tg_decision_link(d);
-            if (link && !link_shown) {
-                fprintf(stderr, "toolgate: the user can authorize at %s\n", link);
-                link_shown = 1;
-            }
-            cli_progress(args, d, left);
-        }
-        cli_sleep_ms(delay < left ? delay : left);
-        delay = delay * 3 / 2;
-        if (delay > CLI_WAIT_MAX_DELAY_MS)
-            delay = CLI_WAIT_MAX_DELAY_MS;
+    if (rc == TG_OK) {
+        rc = cli_print_status(args->connection, args->identifier, d, args->format);
+        if (rc == 0 && tg_decision_status(d) != TG_STATUS_ACTIVE)
+            rc = CLI_EXIT_NEEDS_AUTH;
+    } else if (rc == TG_ECANCELED) {
+        cli_error("%s: interrupted", cmd->name);
+        rc = CLI_EXIT_INTERRUPTED;
+    } else if (rc == TG_EPROVIDER || rc == TG_ETIMEOUT) {
+        cli_print_status(args->connection, args->identifier, d, args->format);
+        rc = cli_report_unavailable(cmd, rc);
+    } else {
+        rc = cli_report_call(cmd, rc);
     }
-
     tg_decision_free(d);
     tg_gate_free(gate);
     return rc;
