@@ -91,7 +91,7 @@ for f in include/toolgate/toolgate.h include/toolgate/provider.h \
          "$LIBREL/cmake/toolgate/toolgateConfig.cmake" \
          "$LIBREL/cmake/toolgate/toolgateConfigVersion.cmake" \
          "$LIBREL/cmake/toolgate/toolgateTargets.cmake" \
-         "$LIBREL/toolgate/toolgate-provider-file.so" bin/toolgate; do
+         "$LIBREL/toolgate/toolgate-provider-file.so" bin/toolgate bin/scalekit-dev; do
     [ -e "$PREFIX/$f" ] || fail "not installed: $f"
 done
 # Internal headers stay internal. (Lists are captured first: with pipefail,
