@@ -52,6 +52,7 @@ const char *tg_strerror(int code)
     case TG_ESIGNATURE: return "the webhook signature does not match";
     case TG_ETIMESTAMP: return "the webhook timestamp is outside the tolerance";
     case TG_ECANCELED: return "cancelled";
+    case TG_EWOULDBLOCK: return "the answer needs the provider";
     default: return "unknown error code";
     }
 }

@@ -524,7 +524,7 @@ again:
 
 static inline __attribute__((always_inline)) int
 tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, size_t id_len, uint64_t id_hash,
-                tg_decision *d)
+                tg_decision *d, int cached_only)
 {
     tg__reader *r = tg__rcu_reader();
     uint64_t hash;
@@ -566,10 +566,14 @@ tg__gate_decide(tg_gate *g, const tg__conn *conn, const char *id, size_t id_len,
      * before it can reach the provider or the cache. */
     if (!tg__valid_identifier(id, NULL))
         return tg__invalid_input("identifier", id);
+    if (cached_only)
+        return TG_EWOULDBLOCK;
     return tg__gate_miss(g, r, conn, id, id_len, hash, d, 0);
 }
 
-int tg_gate_check(tg_gate *g, const char *tool, const char *identifier, tg_decision *d)
+static inline __attribute__((always_inline)) int
+tg__gate_check(tg_gate *g, const char *tool, const char *identifier, tg_decision *d,
+               int cached_only)
 {
     size_t tool_len, id_len;
     const tg__tool *t = NULL;
@@ -618,7 +622,18 @@ int tg_gate_check(tg_gate *g, const char *tool, const char *identifier, tg_decis
     tg__decision_begin(d);
     tg__decision_tool(d, t ? t->name : NULL, tool, tool_len);
     return tg__gate_decide(g, conn, identifier, id_len,
-                           tg__hash_copy(d->identifier, identifier, id_len, g->seed), d);
+                           tg__hash_copy(d->identifier, identifier, id_len, g->seed), d,
+                           cached_only);
+}
+
+int tg_gate_check(tg_gate *g, const char *tool, const char *identifier, tg_decision *d)
+{
+    return tg__gate_check(g, tool, identifier, d, 0);
+}
+
+int tg_gate_try_check(tg_gate *g, const char *tool, const char *identifier, tg_decision *d)
+{
+    return tg__gate_check(g, tool, identifier, d, 1);
 }
 
 /* Validate a (connection, identifier) pair and find or add the connection. */
@@ -650,7 +665,7 @@ int tg_gate_check_connection(tg_gate *g, const char *connection, const char *ide
         return rc;
     tg__decision_begin(d);
     return tg__gate_decide(g, conn, identifier, id_len,
-                           tg__hash_copy(d->identifier, identifier, id_len, g->seed), d);
+                           tg__hash_copy(d->identifier, identifier, id_len, g->seed), d, 0);
 }
 
 static int tg__copy_out(const char *s, size_t n, char *buf, size_t len, size_t *needed)

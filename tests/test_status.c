@@ -167,7 +167,8 @@ static void test_strerror(void **state)
 {
     static const int codes[] = { TG_OK,      TG_EINVAL, TG_ENOMEM,  TG_ECONFIG, TG_EPROVIDER,
                                  TG_ETIMEOUT, TG_EBUFS, TG_EIO,     TG_ENOTSUP, TG_EPLUGIN,
-                                 TG_ESIGNATURE, TG_ETIMESTAMP, TG_ECANCELED };
+                                 TG_ESIGNATURE, TG_ETIMESTAMP, TG_ECANCELED,
+                                 TG_EWOULDBLOCK };
     const char *unknown = tg_strerror(-1000);
     size_t i, j;
     (void)state;
@@ -175,7 +176,7 @@ static void test_strerror(void **state)
     assert_non_null(unknown);
     assert_true(strlen(unknown) > 0);
     assert_string_equal(tg_strerror(1), unknown);
-    assert_string_equal(tg_strerror(-13), unknown);
+    assert_string_equal(tg_strerror(-14), unknown);
     for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         const char *s = tg_strerror(codes[i]);
         assert_non_null(s);
@@ -207,6 +208,7 @@ static void test_error_codes_fixed(void **state)
     assert_int_equal(TG_ESIGNATURE, -10);
     assert_int_equal(TG_ETIMESTAMP, -11);
     assert_int_equal(TG_ECANCELED, -12);
+    assert_int_equal(TG_EWOULDBLOCK, -13);
 }
 
 static void test_version(void **state)

@@ -289,6 +289,37 @@ static void test_wait_bad_arguments(void **state)
     env_free(e);
 }
 
+/* ---- checks that never block -------------------------------------------- */
+
+/* tg_gate_try_check answers from the cache only: a miss is TG_EWOULDBLOCK
+ * without a provider call; once a check has filled the entry, it answers. */
+static void test_try_check(void **state)
+{
+    env *e = env_new();
+    (void)state;
+
+    fake_set(&e->f, "gmail", "t1", TG_STATUS_ACTIVE);
+    fake_set(&e->f, "gmail", "t2", TG_STATUS_EXPIRED);
+    assert_int_equal(tg_gate_try_check(e->g, "gmail_send", "t1", e->d), TG_EWOULDBLOCK);
+    assert_int_equal(e->f.status_calls, 0);
+    assert_int_equal(tg_gate_check(e->g, "gmail_send", "t1", e->d), TG_OK);
+    assert_int_equal(tg_gate_try_check(e->g, "gmail_send", "t1", e->d), TG_OK);
+    assert_int_equal(tg_decision_verdict(e->d), TG_VERDICT_ALLOW);
+    assert_int_equal(tg_decision_source(e->d), TG_SOURCE_CACHE);
+
+    assert_int_equal(tg_gate_check(e->g, "gmail_send", "t2", e->d), TG_OK);
+    assert_int_equal(tg_gate_try_check(e->g, "gmail_send", "t2", e->d), TG_OK);
+    assert_int_equal(tg_decision_verdict(e->d), TG_VERDICT_NEEDS_AUTHORIZATION);
+    assert_non_null(tg_decision_link(e->d));
+    /* A tool with no rule needs no provider. */
+    assert_int_equal(tg_gate_try_check(e->g, "calendar_read", "t3", e->d), TG_OK);
+    assert_int_equal(tg_decision_verdict(e->d), TG_VERDICT_ALLOW);
+    /* Bad input is still bad input. */
+    assert_int_equal(tg_gate_try_check(e->g, "gmail_send", "a\x01b", e->d), TG_EINVAL);
+    assert_int_equal(e->f.status_calls, 2);
+    env_free(e);
+}
+
 /* ---- statistics, version 2 --------------------------------------------- */
 
 static void test_stats_v2(void **state)
@@ -423,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_wait_ignores_other_accounts),
         cmocka_unit_test(test_wait_cancel),
         cmocka_unit_test(test_wait_bad_arguments),
+        cmocka_unit_test(test_try_check),
         cmocka_unit_test(test_stats_v2),
         cmocka_unit_test(test_stats_v1_caller),
         cmocka_unit_test(test_log_levels),

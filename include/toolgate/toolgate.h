@@ -62,7 +62,8 @@ typedef enum tg_err {
     TG_EPLUGIN = -9,   /* a provider plugin could not be loaded or is incompatible */
     TG_ESIGNATURE = -10, /* a webhook signature does not match the body */
     TG_ETIMESTAMP = -11, /* a webhook timestamp is too far from now */
-    TG_ECANCELED = -12   /* a wait was cancelled by its caller */
+    TG_ECANCELED = -12,  /* a wait was cancelled by its caller */
+    TG_EWOULDBLOCK = -13 /* tg_gate_try_check: the answer needs the provider */
 } tg_err;
 
 /* The verdict of a check. */
@@ -163,6 +164,17 @@ TG_API void tg_gate_free(tg_gate *gate);
  */
 TG_API TG_WARN_UNUSED int tg_gate_check(tg_gate *gate, const char *tool, const char *identifier,
                                         tg_decision *d);
+
+/**
+ * tg_gate_check() without ever asking the provider: the answer when the cache
+ * (or the tool rules alone) can give it, else TG_EWOULDBLOCK at once — for an
+ * event loop that must not block, which then runs tg_gate_check() on a worker
+ * thread. Costs what a hit costs.
+ * @return as tg_gate_check(), and TG_EWOULDBLOCK (d unspecified).
+ * Thread safety: as tg_gate_check().
+ */
+TG_API TG_WARN_UNUSED int tg_gate_try_check(tg_gate *gate, const char *tool,
+                                            const char *identifier, tg_decision *d);
 
 /**
  * Like tg_gate_check(), but names the connection directly instead of a tool.
