@@ -497,7 +497,9 @@ again:
         pthread_mutex_unlock(&g->cache.lock);
 
         fetched_link = !f->have_link;
+        tg__plugin_check_begin();
         tg__flight_run(g, f);
+        tg__plugin_check_end();
 
         pthread_mutex_lock(&g->cache.lock);
         now = tg__gate_now(g);
@@ -722,7 +724,9 @@ int tg_gate_link(tg_gate *g, const char *connection, const char *identifier, cha
     if (!fresh)
         return tg__fail(TG_ENOMEM, "gate: out of memory");
     fresh[0] = '\0';
+    tg__plugin_check_begin();
     rc = tg__provider_link(g, conn, identifier, fresh, TG_LINK_MAX + 1, &expires);
+    tg__plugin_check_end();
     if (rc != TG_OK) {
         free(fresh);
         return rc < 0 && rc != TG_EINVAL && rc != TG_EBUFS ? rc : TG_EPROVIDER;

@@ -65,6 +65,30 @@ static int tg__host_parse_rfc3339(const char *text, size_t len, int64_t *unix_ms
     return tg__rfc3339_parse(text, len, unix_ms) == 0 ? TG_OK : TG_EINVAL;
 }
 
+static _Thread_local int64_t tg__check_started;
+
+static int64_t tg__host_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t tg__host_check_started_ms(void)
+{
+    return tg__check_started;
+}
+
+void tg__plugin_check_begin(void)
+{
+    tg__check_started = tg__host_mono_ms();
+}
+
+void tg__plugin_check_end(void)
+{
+    tg__check_started = 0;
+}
+
 static const tg_host tg__host_table = {
     TG_PROVIDER_ABI_VERSION,
     (uint32_t)sizeof(tg_host),
@@ -76,6 +100,8 @@ static const tg_host tg__host_table = {
     tg__host_log,
     tg__log_enabled,
     tg__host_parse_rfc3339,
+    tg__host_mono_ms,
+    tg__host_check_started_ms,
 };
 
 const tg_host *tg__host(void)

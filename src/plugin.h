@@ -27,6 +27,11 @@ int tg__plugin_open(tg__plugin *p, const char *type, const char *config_json,
 int tg__plugin_open_table(tg__plugin *p, const tg_provider *vt, const char *config_json,
                           const char *base_dir, void *arg);
 
+/* Mark the start and end of the provider calls of one check on this thread
+ * (host->check_started_ms): the provider's timeout bounds them together. */
+void tg__plugin_check_begin(void);
+void tg__plugin_check_end(void);
+
 /* Destroy the state and unload. Safe on a zeroed struct. */
 void tg__plugin_close(tg__plugin *p);
 

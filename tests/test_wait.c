@@ -429,6 +429,76 @@ static void test_log_levels(void **state)
     env_free(e);
 }
 
+/* The provider learns when the check began, so status and link share one
+ * deadline. */
+static tg_status started_status;
+static int64_t started_seen[2];
+static int started_calls;
+static const tg_host *started_host;
+
+static int started_create(const tg_host *host, const char *c, const char *b, void *arg,
+                          void **state)
+{
+    (void)c;
+    (void)b;
+    (void)arg;
+    started_host = host;
+    *state = NULL;
+    return TG_OK;
+}
+
+static void started_destroy(void *state)
+{
+    (void)state;
+}
+
+static int started_get_status(void *state, const char *conn, const char *id, tg_status *st)
+{
+    (void)state;
+    (void)conn;
+    (void)id;
+    started_seen[started_calls++ % 2] = started_host->check_started_ms();
+    usleep(20000);
+    *st = started_status;
+    return TG_OK;
+}
+
+static int started_get_link(void *state, const char *conn, const char *id, char *buf, size_t len,
+                            int64_t *expires)
+{
+    (void)state;
+    (void)conn;
+    (void)id;
+    started_seen[started_calls++ % 2] = started_host->check_started_ms();
+    snprintf(buf, len, "https://auth.example/x");
+    *expires = 0;
+    return TG_OK;
+}
+
+static void test_host_check_started(void **state)
+{
+    static const tg_provider vt = { TG_PROVIDER_ABI_VERSION, sizeof(tg_provider), "started",
+                                    started_create, started_destroy, started_get_status,
+                                    started_get_link };
+    tg_gate *g;
+    tg_decision *d = tg_decision_new();
+    int64_t before;
+    (void)state;
+
+    assert_int_equal(tg_gate_new_with_provider(&g, "{}", NULL, &vt, NULL), TG_OK);
+    assert_int_equal(started_host->check_started_ms(), 0);
+    started_status = TG_STATUS_EXPIRED;
+    before = started_host->mono_ms();
+    assert_int_equal(tg_gate_check_connection(g, "gmail", "u", d), TG_OK);
+    assert_int_equal(started_calls, 2);
+    /* Both calls saw the same start, taken before the first of them. */
+    assert_true(started_seen[0] >= before);
+    assert_int_equal(started_seen[1], started_seen[0]);
+    assert_int_equal(started_host->check_started_ms(), 0);
+    tg_decision_free(d);
+    tg_gate_free(g);
+}
+
 static void test_host_parses_rfc3339(void **state)
 {
     env *e = env_new();
@@ -459,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_stats_v1_caller),
         cmocka_unit_test(test_log_levels),
         cmocka_unit_test(test_host_parses_rfc3339),
+        cmocka_unit_test(test_host_check_started),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,6 +60,13 @@ typedef struct tg_host {
     /* Parse an RFC 3339 date-time ("2026-11-25T15:10:00.5Z", any offset) into
      * Unix ms. TG_OK or TG_EINVAL. */
     int (*parse_rfc3339)(const char *text, size_t len, int64_t *unix_ms);
+    /* The monotonic clock (CLOCK_MONOTONIC), ms. */
+    int64_t (*mono_ms)(void);
+    /* When the check being answered on this thread began asking the provider,
+     * on mono_ms()'s clock; 0 outside a check. One check may call get_status
+     * and then get_link: a provider's own timeout bounds both together when
+     * counted from here, retries included. */
+    int64_t (*check_started_ms)(void);
 } tg_host;
 
 /*
