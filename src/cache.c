@@ -54,6 +54,7 @@ int tg__cache_init(tg__cache *c, size_t max_entries)
     if (!s)
         return tg__fail(TG_ENOMEM, "cache: out of memory");
     atomic_init(&c->slots, s);
+    tg__horizons_init(&c->horizons);
     if (pthread_mutex_init(&c->lock, NULL) != 0) {
         free(s);
         return tg__fail(TG_ENOMEM, "cache: cannot create a mutex");
@@ -75,6 +76,7 @@ void tg__cache_destroy(tg__cache *c)
         }
         free(s);
     }
+    tg__horizons_destroy(&c->horizons);
     pthread_mutex_destroy(&c->lock);
 }
 
@@ -139,16 +141,24 @@ static int tg__cache_make_room(tg__cache *c)
     return TG_OK;
 }
 
-static void tg__unlink_at(tg__cache *c, tg__slots *s, size_t i)
+/* Unlink the entry at slot @p i. The time of the last event applied to it
+ * stays as the key's horizon (out of memory, it is lost: the entry is
+ * dropped anyway, which only sends the next check to the provider, and a
+ * later event older than that provider answer is caught by its as-of time). */
+static void tg__unlink_at(tg__cache *c, tg__slots *s, size_t i, int64_t now_mono)
 {
     tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+    tg__entry_tail *t = tg__entry_tail_of(e);
+    if (t->event_ms != TG__NO_EVENT)
+        (void)tg__horizon_raise(&c->horizons, e->conn, e->id, e->id_len, e->hash, t->event_ms,
+                                now_mono);
     atomic_store_explicit(&s->slot[i], TG__TOMBSTONE, memory_order_release);
     c->count--;
     tg__rcu_retire(&c->limbo, &tg__entry_tail_of(e)->rcu, tg__entry_free, e);
 }
 
 /* CLOCK: clear reference bits until an unreferenced entry comes up. */
-static void tg__cache_evict_one(tg__cache *c)
+static void tg__cache_evict_one(tg__cache *c, int64_t now_mono)
 {
     tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
     size_t steps, n = s->mask + 1;
@@ -163,7 +173,7 @@ static void tg__cache_evict_one(tg__cache *c)
             atomic_store_explicit(&e->ref, 0, memory_order_relaxed);
             continue;
         }
-        tg__unlink_at(c, s, i);
+        tg__unlink_at(c, s, i, now_mono);
         atomic_fetch_add_explicit(&c->evictions, 1, memory_order_relaxed);
         return;
     }
@@ -176,7 +186,7 @@ static void tg__entry_set_link(tg__cache *c, tg__entry *e, tg__link *link)
         tg__rcu_retire(&c->limbo, &old->rcu, free, old);
 }
 
-void tg__cache_update_locked(tg__cache *c, tg__entry *e, tg_status status, int64_t expires,
+static void tg__cache_update(tg__cache *c, tg__entry *e, tg_status status, int64_t expires,
                              tg__link *link, int drop_link)
 {
     /* Link first, then state: a reader that sees the new state sees the new
@@ -187,46 +197,58 @@ void tg__cache_update_locked(tg__cache *c, tg__entry *e, tg_status status, int64
     tg__cache_reclaim_locked(c);
 }
 
-int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, size_t id_len,
-                         uint64_t hash, tg_status status, int64_t expires, tg__link *link,
-                         int drop_link)
+/* The entry of the key under the lock, and its slot index; NULL if absent. */
+static tg__entry *tg__cache_locate(tg__cache *c, const tg__key *k, size_t *at)
 {
     tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
-    tg__entry *e;
+    int found;
+    size_t i = tg__probe(s, k->conn, k->id, k->id_len, k->hash, &found);
+    if (at)
+        *at = i;
+    return found ? atomic_load_explicit(&s->slot[i], memory_order_relaxed) : NULL;
+}
+
+int tg__cache_put_locked(tg__cache *c, const tg__key *k, tg_status status, int64_t expires,
+                         tg__link *link, int drop_link, int64_t asof_ms, int64_t now_mono)
+{
+    tg__slots *s;
+    tg__entry *e = tg__cache_locate(c, k, NULL);
+    tg__entry_tail *t;
     size_t i;
     int found, rc;
 
-    i = tg__probe(s, conn, id, id_len, hash, &found);
-    if (found) {
-        tg__cache_update_locked(c, atomic_load_explicit(&s->slot[i], memory_order_relaxed),
-                                status, expires, link, drop_link);
+    if (e) {
+        tg__entry_tail_of(e)->asof_ms = asof_ms;
+        tg__cache_update(c, e, status, expires, link, drop_link);
         return TG_OK;
     }
 
     if (c->count >= c->max_entries)
-        tg__cache_evict_one(c);
+        tg__cache_evict_one(c, now_mono);
     rc = tg__cache_make_room(c);
     if (rc != TG_OK) {
         tg__link_free(link);
         return rc;
     }
-    e = malloc(tg__entry_tail_offset(id_len) + sizeof(tg__entry_tail));
+    e = malloc(tg__entry_tail_offset(k->id_len) + sizeof(tg__entry_tail));
     if (!e) {
         tg__link_free(link);
         return tg__fail(TG_ENOMEM, "cache: out of memory");
     }
     atomic_init(&e->state, tg__state_pack(status, expires));
     atomic_init(&e->link, link);
-    e->hash = hash;
-    e->conn = conn;
-    e->id_len = (uint32_t)id_len;
+    e->hash = k->hash;
+    e->conn = k->conn;
+    e->id_len = (uint32_t)k->id_len;
     atomic_init(&e->ref, 0);
-    memcpy(e->id, id, id_len);
-    e->id[id_len] = '\0';
-    tg__entry_tail_of(e)->event_ms = 0;
+    memcpy(e->id, k->id, k->id_len);
+    e->id[k->id_len] = '\0';
+    t = tg__entry_tail_of(e);
+    t->event_ms = tg__horizon_get(&c->horizons, k->conn, k->id, k->id_len, k->hash);
+    t->asof_ms = asof_ms;
 
     s = atomic_load_explicit(&c->slots, memory_order_relaxed);
-    i = tg__probe(s, conn, id, id_len, hash, &found);
+    i = tg__probe(s, k->conn, k->id, k->id_len, k->hash, &found);
     if (atomic_load_explicit(&s->slot[i], memory_order_relaxed) == NULL)
         c->used++;
     atomic_store_explicit(&s->slot[i], e, memory_order_release);
@@ -235,70 +257,111 @@ int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, siz
     return TG_OK;
 }
 
-void tg__cache_set_link_locked(tg__cache *c, const tg__conn *conn, const char *id,
-                               size_t id_len, uint64_t hash, tg__link *link)
+int tg__cache_apply_status_locked(tg__cache *c, const tg__key *k, tg_status status,
+                                  int64_t expires, int64_t event_ms)
 {
-    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
-    int found;
-    size_t i = tg__probe(s, conn, id, id_len, hash, &found);
-
-    if (!found) {
-        tg__link_free(link);
-        return;
-    }
-    tg__entry_set_link(c, atomic_load_explicit(&s->slot[i], memory_order_relaxed), link);
-    tg__cache_reclaim_locked(c);
+    tg__entry *e = tg__cache_locate(c, k, NULL);
+    if (!e)
+        return 0;
+    tg__entry_tail_of(e)->event_ms = event_ms;
+    tg__cache_update(c, e, status, expires, NULL, status == TG_STATUS_ACTIVE);
+    return 1;
 }
 
-void tg__cache_drop_locked(tg__cache *c, const tg__conn *conn, const char *id, size_t id_len,
-                           uint64_t hash)
+int tg__cache_times_locked(tg__cache *c, const tg__key *k, int64_t *event_ms, int64_t *asof_ms)
+{
+    tg__entry *e = tg__cache_locate(c, k, NULL);
+    if (!e)
+        return 0;
+    *event_ms = tg__entry_tail_of(e)->event_ms;
+    *asof_ms = tg__entry_tail_of(e)->asof_ms;
+    return 1;
+}
+
+int64_t tg__cache_horizon_locked(tg__cache *c, const tg__key *k)
+{
+    tg__entry *e = tg__cache_locate(c, k, NULL);
+    int64_t key_ms = e ? tg__entry_tail_of(e)->event_ms
+                       : tg__horizon_get(&c->horizons, k->conn, k->id, k->id_len, k->hash);
+    int64_t id_ms = tg__cache_identifier_horizon_locked(c, k);
+    return key_ms > id_ms ? key_ms : id_ms;
+}
+
+int64_t tg__cache_identifier_horizon_locked(tg__cache *c, const tg__key *k)
+{
+    return tg__horizon_get(&c->horizons, NULL, k->id, k->id_len, k->id_hash);
+}
+
+int tg__cache_tombstone_locked(tg__cache *c, const tg__key *k, int64_t event_ms,
+                               int64_t now_mono)
+{
+    size_t at;
+    tg__entry *e = tg__cache_locate(c, k, &at);
+    int rc;
+
+    if (e && tg__entry_tail_of(e)->event_ms > event_ms)
+        event_ms = tg__entry_tail_of(e)->event_ms;
+    rc = tg__horizon_raise(&c->horizons, k->conn, k->id, k->id_len, k->hash, event_ms, now_mono);
+    if (rc != TG_OK)
+        return rc;
+    if (e) {
+        tg__unlink_at(c, atomic_load_explicit(&c->slots, memory_order_relaxed), at, now_mono);
+        tg__cache_reclaim_locked(c);
+    }
+    return TG_OK;
+}
+
+int tg__cache_tombstone_identifier_locked(tg__cache *c, const tg__key *k, int64_t event_ms,
+                                          int64_t now_mono)
 {
     tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
     size_t i;
-    int found;
+    int rc = tg__horizon_raise(&c->horizons, NULL, k->id, k->id_len, k->id_hash, event_ms,
+                               now_mono);
 
-    if (conn && id) {
-        i = tg__probe(s, conn, id, id_len, hash, &found);
-        if (found)
-            tg__unlink_at(c, s, i);
+    if (rc != TG_OK)
+        return rc;
+    for (i = 0; i <= s->mask; i++) {
+        tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+        if (e && e != TG__TOMBSTONE && e->id_len == k->id_len &&
+            tg__bytes_equal(e->id, k->id, k->id_len))
+            tg__unlink_at(c, s, i, now_mono);
+    }
+    tg__cache_reclaim_locked(c);
+    return TG_OK;
+}
+
+void tg__cache_set_link_locked(tg__cache *c, const tg__key *k, tg__link *link)
+{
+    tg__entry *e = tg__cache_locate(c, k, NULL);
+
+    if (!e) {
+        tg__link_free(link);
+        return;
+    }
+    tg__entry_set_link(c, e, link);
+    tg__cache_reclaim_locked(c);
+}
+
+void tg__cache_drop_locked(tg__cache *c, const tg__key *k, int64_t now_mono)
+{
+    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    size_t i;
+
+    if (k && k->id) {
+        if (tg__cache_locate(c, k, &i))
+            tg__unlink_at(c, s, i, now_mono);
     } else {
         for (i = 0; i <= s->mask; i++) {
             tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
-            if (e && e != TG__TOMBSTONE && (!conn || e->conn == conn))
-                tg__unlink_at(c, s, i);
+            if (e && e != TG__TOMBSTONE && (!k || e->conn == k->conn))
+                tg__unlink_at(c, s, i, now_mono);
         }
     }
     tg__cache_reclaim_locked(c);
 }
 
-void tg__cache_drop_entry_locked(tg__cache *c, tg__entry *e)
+size_t tg__cache_count_locked(const tg__cache *c)
 {
-    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
-    size_t i = (size_t)e->hash & s->mask;
-
-    for (;;) {
-        tg__entry *x = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
-        if (!x)
-            return;
-        if (x == e) {
-            tg__unlink_at(c, s, i);
-            tg__cache_reclaim_locked(c);
-            return;
-        }
-        i = (i + 1) & s->mask;
-    }
-}
-
-size_t tg__cache_find_identifier_locked(tg__cache *c, const char *id, size_t id_len,
-                                        tg__entry **out, size_t max)
-{
-    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
-    size_t i, n = 0;
-
-    for (i = 0; i <= s->mask && n < max; i++) {
-        tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
-        if (e && e != TG__TOMBSTONE && e->id_len == id_len && tg__bytes_equal(e->id, id, id_len))
-            out[n++] = e;
-    }
-    return n;
+    return c->count;
 }

@@ -19,6 +19,7 @@
 #include "toolgate/toolgate.h"
 #include "bytes.h"
 #include "conns.h"
+#include "horizon.h"
 #include "rcu.h"
 
 typedef struct tg__link {
@@ -51,7 +52,8 @@ typedef struct tg__entry {
 /* Writer-only state of an entry (under the cache lock). */
 typedef struct tg__entry_tail {
     tg__rcu_head rcu;
-    int64_t event_ms;    /* occurred_at of the last event applied; 0: none */
+    int64_t event_ms;    /* occurred_at of the last event applied; TG__NO_EVENT: none */
+    int64_t asof_ms;     /* wall clock when the provider was asked; 0: not asked */
 } tg__entry_tail;
 
 static inline size_t tg__entry_tail_offset(size_t id_len)
@@ -80,6 +82,7 @@ typedef struct tg__cache {
     size_t max_entries;
     size_t hand;             /* CLOCK hand */
     tg__limbo limbo;
+    tg__horizons horizons;   /* event times of dropped entries */
     _Atomic uint64_t evictions;
 } tg__cache;
 
@@ -101,9 +104,10 @@ static inline uint64_t tg__key_hash(const tg__conn *c, uint64_t id_hash)
     return id_hash ^ c->hash;
 }
 
-/* Reader lookup; call inside an RCU read section. NULL when absent. */
-static inline __attribute__((always_inline)) tg__entry *tg__cache_find(tg__cache *c, const tg__conn *conn, const char *id,
-                                        size_t id_len, uint64_t hash)
+/* Reader lookup; call inside an RCU read section (or under the lock). NULL
+ * when absent. */
+static inline __attribute__((always_inline)) tg__entry *
+tg__cache_find(tg__cache *c, const tg__conn *conn, const char *id, size_t id_len, uint64_t hash)
 {
     tg__slots *s = atomic_load_explicit(&c->slots, memory_order_acquire);
     size_t i = (size_t)hash & s->mask;
@@ -124,32 +128,94 @@ static inline void tg__cache_touch(tg__entry *e)
         atomic_store_explicit(&e->ref, 1, memory_order_relaxed);
 }
 
+/* What a reader sees of an entry: one consistent snapshot of its status and
+ * expiry; its link is read after them (tg__cache_view_link). Valid inside
+ * the read section (or while the lock is held). */
+typedef struct tg__cache_view {
+    tg_status status;
+    int64_t expires;          /* gate clock */
+    tg__entry *entry;
+} tg__cache_view;
+
+/* Snapshot the entry for the key into @p v; 0 when there is none. Inside an
+ * RCU read section, or under the lock. */
+static inline __attribute__((always_inline)) int
+tg__cache_read(tg__cache *c, const tg__conn *conn, const char *id, size_t id_len, uint64_t hash,
+               tg__cache_view *v)
+{
+    tg__entry *e = tg__cache_find(c, conn, id, id_len, hash);
+    uint64_t st;
+    if (!e)
+        return 0;
+    st = atomic_load_explicit(&e->state, memory_order_acquire);
+    v->status = TG__STATE_STATUS(st);
+    v->expires = TG__STATE_EXPIRES(st);
+    v->entry = e;
+    return 1;
+}
+
+/* The entry's link (NULL: none). Read after the state, with acquire: a
+ * reader that saw a state sees the link stored before it. */
+static inline const tg__link *tg__cache_view_link(const tg__cache_view *v)
+{
+    return atomic_load_explicit(&v->entry->link, memory_order_acquire);
+}
+
+/* Count a hit for the eviction policy. */
+static inline void tg__cache_hit(const tg__cache_view *v)
+{
+    tg__cache_touch(v->entry);
+}
+
 int tg__cache_init(tg__cache *c, size_t max_entries);
 void tg__cache_destroy(tg__cache *c);
 
 /* Writers: the caller holds c->lock. */
 
-/* Store a status (and, when @p link is given, a link — the cache takes it;
- * link NULL with @p drop_link drops the cached one). Creates the entry if
- * needed, evicting one when at the bound. TG_OK or TG_ENOMEM. */
-int tg__cache_put_locked(tg__cache *c, const tg__conn *conn, const char *id, size_t id_len,
-                         uint64_t hash, tg_status status, int64_t expires, tg__link *link,
-                         int drop_link);
-/* Replace a found entry's status (and link, as tg__cache_put_locked). */
-void tg__cache_update_locked(tg__cache *c, tg__entry *e, tg_status status, int64_t expires,
-                             tg__link *link, int drop_link);
-/* Drop a found entry. */
-void tg__cache_drop_entry_locked(tg__cache *c, tg__entry *e);
-/* Up to @p max live entries whose identifier is @p id, any connection. */
-size_t tg__cache_find_identifier_locked(tg__cache *c, const char *id, size_t id_len,
-                                        tg__entry **out, size_t max);
+/* The key of an entry: (connection, identifier) and its hash. */
+typedef struct tg__key {
+    const tg__conn *conn;
+    const char *id;
+    size_t id_len;
+    uint64_t hash;      /* tg__key_hash(conn, id_hash) */
+    uint64_t id_hash;   /* the identifier's own hash (for per-identifier horizons) */
+} tg__key;
+
+/* Store a provider's answer: a status (and, when @p link is given, a link —
+ * the cache takes it; link NULL with @p drop_link drops the cached one),
+ * asked for at wall time @p asof_ms. Creates the entry if needed — its event
+ * time then comes from the key's horizon — evicting one when at the bound.
+ * @p now_mono (here and below): CLOCK_MONOTONIC ms, by which tombstones are
+ * kept. TG_OK or TG_ENOMEM. */
+int tg__cache_put_locked(tg__cache *c, const tg__key *k, tg_status status, int64_t expires,
+                         tg__link *link, int drop_link, int64_t asof_ms, int64_t now_mono);
+/* Set an existing entry's status from an event that occurred at @p event_ms
+ * (its link stays unless the status is ACTIVE). 0 when there is no entry. */
+int tg__cache_apply_status_locked(tg__cache *c, const tg__key *k, tg_status status,
+                                  int64_t expires, int64_t event_ms);
+/* The entry's writer-side times; 0 when there is no entry. */
+int tg__cache_times_locked(tg__cache *c, const tg__key *k, int64_t *event_ms, int64_t *asof_ms);
+/* The latest event time known for the key: its entry's or its tombstone's,
+ * and its identifier's (an event without connection). TG__NO_EVENT: none. */
+int64_t tg__cache_horizon_locked(tg__cache *c, const tg__key *k);
+/* The identifier's own horizon (events without connection). TG__NO_EVENT:
+ * none. */
+int64_t tg__cache_identifier_horizon_locked(tg__cache *c, const tg__key *k);
+/* Leave a tombstone for the key at @p event_ms and drop its entry, if any.
+ * TG_OK, or TG_ENOMEM with nothing changed. */
+int tg__cache_tombstone_locked(tg__cache *c, const tg__key *k, int64_t event_ms,
+                               int64_t now_mono);
+/* The same for every entry of the identifier (k->conn is ignored). */
+int tg__cache_tombstone_identifier_locked(tg__cache *c, const tg__key *k, int64_t event_ms,
+                                          int64_t now_mono);
 /* Attach a link to an existing entry (the cache takes it); frees it if the
  * entry is gone. */
-void tg__cache_set_link_locked(tg__cache *c, const tg__conn *conn, const char *id,
-                               size_t id_len, uint64_t hash, tg__link *link);
-/* Drop one entry, every entry of @p conn (id NULL), or all (conn NULL). */
-void tg__cache_drop_locked(tg__cache *c, const tg__conn *conn, const char *id, size_t id_len,
-                           uint64_t hash);
+void tg__cache_set_link_locked(tg__cache *c, const tg__key *k, tg__link *link);
+/* Drop one entry (k->id set), every entry of k->conn (k->id NULL), or all
+ * (k NULL). Entries' event times stay as tombstones. */
+void tg__cache_drop_locked(tg__cache *c, const tg__key *k, int64_t now_mono);
+/* Live entries now. */
+size_t tg__cache_count_locked(const tg__cache *c);
 /* Free what no reader can see any more (batched). */
 void tg__cache_reclaim_locked(tg__cache *c);
 

@@ -10,7 +10,6 @@
 #include "input.h"
 
 /* Bounds on what a configuration may ask for (STYLE habit 10). */
-#define TG__CONFIG_MAX_BYTES (64u * 1024u * 1024u)
 #define TG__CONFIG_MAX_DEPTH 32
 /* Far beyond any useful TTL (≈ 31,700 years), small enough that now + ttl +
  * grace can never overflow an int64_t. */

@@ -2,8 +2,13 @@
 #ifndef TG_SRC_CONFIG_H
 #define TG_SRC_CONFIG_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+
+/* Largest configuration accepted, in bytes (file or memory). */
+#define TG__CONFIG_MAX_BYTES (1024u * 1024u)
 
 typedef enum tg__policy {
     TG__POLICY_CLOSED = 0,
@@ -42,5 +47,26 @@ typedef struct tg__config {
  */
 int tg__config_parse(const char *json, size_t len, tg__config *out);
 void tg__config_free(tg__config *c);
+
+/* A configuration file as read. */
+typedef struct tg__config_file {
+    char *text;           /* NUL-terminated; free with tg__config_file_free */
+    size_t len;
+    struct stat st;       /* of the file read (fstat) */
+    int regular;          /* a regular file (not a pipe or device) */
+    char dir[PATH_MAX];   /* relative paths in it are relative to this */
+    char path[PATH_MAX];  /* as given */
+} tg__config_file;
+
+/**
+ * Read a configuration file: at most TG__CONFIG_MAX_BYTES, no NUL byte. Pipes
+ * and devices (/dev/stdin, a shell's <(...)) are read like files. Relative
+ * paths in it are relative to the directory of @p path as given (a
+ * symlink's own directory), or to the current directory for a pipe.
+ * @return TG_OK; TG_EIO (cannot open or read); TG_ECONFIG (too large, NUL
+ *         byte); TG_ENOMEM.
+ */
+int tg__config_read_file(const char *path, tg__config_file *out);
+void tg__config_file_free(tg__config_file *f);
 
 #endif

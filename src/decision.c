@@ -91,6 +91,23 @@ static const char *tg__status_phrase(tg_status s)
     return "has an unknown status: the user must authorize";
 }
 
+void tg__decision_cause(tg_decision *d, const char *message)
+{
+    size_t i, n = 0;
+    /* One plain ASCII line: a control character would break the reason, and
+     * a cut could split a UTF-8 sequence. (Messages quote untrusted text
+     * escaped already.) */
+    for (i = 0; message && message[i] && n + 1 < sizeof d->cause; i++) {
+        unsigned char c = (unsigned char)message[i];
+        d->cause[n++] = c < 0x20 || c == 0x7F ? ' ' : c >= 0x80 ? '?' : (char)c;
+    }
+    if (n == 0) {
+        snprintf(d->cause, sizeof d->cause, "no detail");
+        return;
+    }
+    d->cause[n] = '\0';
+}
+
 static void tg__build_reason(tg_decision *d)
 {
     char *r = d->reason;
@@ -110,26 +127,26 @@ static void tg__build_reason(tg_decision *d)
     case TG__WHY_UNAVAILABLE:
         if (d->has_status)
             snprintf(r, n,
-                     "%s account of %s %s, but no authorization link could be obtained "
-                     "because the authorization service failed; try again later",
-                     conn, d->identifier, tg__status_phrase(d->status));
+                     "%s account of %s %s, but no authorization link could be fetched right "
+                     "now (%s); try again later",
+                     conn, d->identifier, tg__status_phrase(d->status), d->cause);
         else
             snprintf(r, n,
                      "the authorization service could not be reached to check the %s account "
-                     "of %s; try again later",
-                     conn, d->identifier);
+                     "of %s (%s); try again later",
+                     conn, d->identifier, d->cause);
         break;
     case TG__WHY_OPEN:
         snprintf(r, n,
-                 "the authorization service could not be reached, so the check of the %s "
+                 "the authorization service could not be reached (%s), so the check of the %s "
                  "account of %s was skipped (on_provider_error is open)",
-                 conn, d->identifier);
+                 d->cause, conn, d->identifier);
         break;
     case TG__WHY_STALE:
         snprintf(r, n,
                  "%s account of %s was ACTIVE at the last check; the authorization service "
-                 "could not be reached, so that cached status was used",
-                 conn, d->identifier);
+                 "could not be reached (%s), so that cached status was used",
+                 conn, d->identifier, d->cause);
         break;
     case TG__WHY_STATUS:
     default:

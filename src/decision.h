@@ -8,6 +8,8 @@
 #include "toolgate/toolgate.h"
 #include "bytes.h"
 
+#define TG__CAUSE_MAX 256
+
 /* Why the verdict is what it is: selects the reason sentence. */
 typedef enum tg__why {
     TG__WHY_STATUS = 0,        /* the account's status decided */
@@ -39,8 +41,14 @@ struct tg_decision {
     char tool_buf[TG_TOOL_MAX + 1];
     char identifier[TG_IDENTIFIER_MAX + 1];
     char link[TG_LINK_MAX + 1];
-    char reason[TG_IDENTIFIER_MAX + TG_CONNECTION_MAX + TG_TOOL_MAX + 256];
+    /* What failed, for the reason of UNAVAILABLE and of the fail-open and
+     * fail-stale ALLOWs; set on those paths only. */
+    char cause[TG__CAUSE_MAX];
+    char reason[TG_IDENTIFIER_MAX + TG_CONNECTION_MAX + TG_TOOL_MAX + TG__CAUSE_MAX + 256];
 };
+
+/* Record what failed (a provider's message) for the reason. */
+void tg__decision_cause(tg_decision *d, const char *message);
 
 /* Start filling; the caller copies the identifier (tg__hash_copy). */
 static inline void tg__decision_begin(tg_decision *d)

@@ -1,21 +1,26 @@
 /* Provider loading: the host services table, built-in providers and shared
  * objects found by path (STYLE habit 7). */
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "toolgate/provider.h"
 #include "toolgate/toolgate.h"
 #include "error.h"
 #include "input.h"
 #include "log.h"
+#include "config.h"
 #include "plugin.h"
 #include "rfc3339.h"
 #include "scalekit_provider.h"
+#include "trust.h"
 
 /* ---- host services ------------------------------------------------------ */
 
@@ -167,6 +172,8 @@ static int tg__plugin_create(tg__plugin *p, const tg_provider *vt, const char *w
     tg__set_error("%s: create() failed", what);
     rc = vt->create(&tg__host_table, config_json ? config_json : "{}",
                     base_dir ? base_dir : ".", arg, &state);
+    if (rc == TG_OK)
+        tg__set_error("%s", ""); /* created: no failure to report */
     if (rc != TG_OK) {
         if (rc > 0 || rc < TG_EPLUGIN)
             return tg__fail(TG_EPLUGIN, "%s: create() returned the unknown code %d", what, rc);
@@ -179,22 +186,37 @@ static int tg__plugin_create(tg__plugin *p, const tg_provider *vt, const char *w
 
 /* ---- loading ------------------------------------------------------------ */
 
+/* Load the module at @p type (absolute, or relative to @p base_dir — never to
+ * the working directory) after checking that it, and the configuration that
+ * names it, can be trusted: nothing of the module runs before that. The
+ * file checked is the file loaded (dlopen of the open descriptor). */
 static int tg__plugin_open_module(tg__plugin *p, const char *type, const char *config_json,
-                                  const char *base_dir)
+                                  const char *base_dir, const tg__config_file *from)
 {
-    char ex[1024], what[1100];
+    char ex[1024], what[1100], fdpath[64];
     char *path;
     const char *err;
     void *dl, *sym;
     tg_provider_entry_fn entry;
     const tg_provider *vt;
     size_t tlen = strlen(type), blen = 0;
-    int rc;
+    struct stat st;
+    int rc, fd;
 
+    tg__excerpt(type, strnlen(type, 201), 200, ex, sizeof ex);
     if (type[0] != '/') {
         if (!base_dir)
-            base_dir = ".";
+            return tg__fail(TG_ECONFIG,
+                            "config: provider module \"%s\" is a relative path, and this "
+                            "configuration has no directory to be relative to: give an "
+                            "absolute path",
+                            ex);
         blen = strlen(base_dir);
+    }
+    if (from) {
+        rc = tg__trust_file("configuration file", from->path, &from->st);
+        if (rc != TG_OK)
+            return rc;
     }
     path = malloc(blen + 1 + tlen + 1);
     if (!path)
@@ -207,20 +229,32 @@ static int tg__plugin_open_module(tg__plugin *p, const char *type, const char *c
     tg__excerpt(path, strnlen(path, 201), 200, ex, sizeof ex);
     snprintf(what, sizeof what, "provider module \"%s\"", ex);
 
-    dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = tg__fail(TG_EPLUGIN, "%s: cannot load: %s", what, strerror(errno));
+        free(path);
+        return rc;
+    }
+    rc = fstat(fd, &st) != 0 ? tg__fail(TG_EPLUGIN, "%s: cannot load: %s", what, strerror(errno))
+                             : tg__trust_file("provider module", path, &st);
+    free(path);
+    if (rc != TG_OK) {
+        close(fd);
+        return rc;
+    }
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+    dl = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
+    close(fd);
     if (!dl) {
-        size_t plen = strlen(path);
+        size_t plen = strlen(fdpath);
         err = dlerror();
         if (!err)
             err = "unknown error";
         /* dlerror() repeats the path the message already names. */
-        if (strncmp(err, path, plen) == 0 && err[plen] == ':' && err[plen + 1] == ' ')
+        if (strncmp(err, fdpath, plen) == 0 && err[plen] == ':' && err[plen + 1] == ' ')
             err += plen + 2;
-        rc = tg__fail(TG_EPLUGIN, "%s: cannot load: %s", what, err);
-        free(path);
-        return rc;
+        return tg__fail(TG_EPLUGIN, "%s: cannot load: %s", what, err);
     }
-    free(path);
     (void)dlerror();
     sym = dlsym(dl, TG_PROVIDER_ENTRY_SYMBOL);
     if (!sym) {
@@ -247,7 +281,7 @@ static int tg__plugin_open_module(tg__plugin *p, const char *type, const char *c
 }
 
 int tg__plugin_open(tg__plugin *p, const char *type, const char *config_json,
-                    const char *base_dir)
+                    const char *base_dir, const tg__config_file *from)
 {
     char ex[300], what[400];
     size_t i;
@@ -258,7 +292,7 @@ int tg__plugin_open(tg__plugin *p, const char *type, const char *config_json,
     if (!type)
         type = "file";
     if (strchr(type, '/'))
-        return tg__plugin_open_module(p, type, config_json, base_dir);
+        return tg__plugin_open_module(p, type, config_json, base_dir, from);
     for (i = 0; i < sizeof tg__builtins / sizeof tg__builtins[0]; i++) {
         if (strcmp(type, tg__builtins[i].name) == 0) {
             snprintf(what, sizeof what, "provider \"%s\"", tg__builtins[i].name);

@@ -4,6 +4,8 @@
 
 #include "toolgate/provider.h"
 
+struct tg__config_file;
+
 typedef struct tg__plugin {
     const tg_provider *vt;  /* method table */
     void *state;            /* from vt->create */
@@ -15,13 +17,17 @@ const tg_host *tg__host(void);
 
 /**
  * Open the provider named by @p type: a built-in name ("file") or, when it
- * contains '/', a shared object path (relative to @p base_dir) exporting
- * TG_PROVIDER_ENTRY_SYMBOL. Then create it with @p config_json.
- * @return TG_OK; TG_ECONFIG (unknown type, provider config errors); TG_EPLUGIN
- *         (dlopen/dlsym failure, ABI mismatch); TG_EIO; TG_ENOMEM.
+ * contains '/', a shared object path exporting TG_PROVIDER_ENTRY_SYMBOL —
+ * absolute, or relative to @p base_dir (NULL: relative paths are refused).
+ * A module, its directory and the configuration file @p from (NULL: the
+ * configuration came from memory) must pass the trust checks (trust.h)
+ * before the module is loaded. Then create it with @p config_json.
+ * @return TG_OK; TG_ECONFIG (unknown type, untrusted file, provider config
+ *         errors); TG_EPLUGIN (cannot load, no entry symbol, ABI mismatch);
+ *         TG_EIO; TG_ENOMEM.
  */
 int tg__plugin_open(tg__plugin *p, const char *type, const char *config_json,
-                    const char *base_dir);
+                    const char *base_dir, const struct tg__config_file *from);
 
 /* Same with a given method table (in-process provider). */
 int tg__plugin_open_table(tg__plugin *p, const tg_provider *vt, const char *config_json,

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "toolgate/provider.h"
+#include "decision.h"
 #include "encode_env.h"
+#include "pct.h"
 
 static const tg_host *enc_host;
 
@@ -43,24 +45,6 @@ static int enc_get_status(void *state, const char *connection, const char *ident
 }
 
 /* Percent-encode everything but RFC 3986 unreserved characters. */
-static void enc_pct(char *out, size_t cap, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-
-    for (; *s && o + 4 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            out[o++] = (char)c;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        }
-    }
-    out[o] = '\0';
-}
 
 static int enc_get_link(void *state, const char *connection, const char *identifier, char *buf,
                         size_t len, int64_t *expires_at_ms)
@@ -70,16 +54,9 @@ static int enc_get_link(void *state, const char *connection, const char *identif
     int n;
 
     e->link_calls++;
-    if (e->link_mode == ENC_LINK_FIXED) {
-        n = snprintf(buf, len, "%s", e->fixed_link);
-    } else {
-        if (e->link_mode == ENC_LINK_RAW)
-            snprintf(id, sizeof id, "%s", identifier);
-        else
-            enc_pct(id, sizeof id, identifier);
-        n = snprintf(buf, len, "https://auth.example/authorize?connection=%s&identifier=%s",
-                     connection, id);
-    }
+    pct_encode(id, sizeof id, identifier);
+    n = snprintf(buf, len, "https://auth.example/authorize?connection=%s&identifier=%s",
+                 connection, id);
     if (n < 0 || (size_t)n >= len)
         return TG_EPROVIDER;
     *expires_at_ms = e->link_ttl_ms ? enc_host->wall_ms() + e->link_ttl_ms : 0;
@@ -135,6 +112,20 @@ void enc_env_decide(enc_env *e, tg_verdict v, const char *identifier)
         fprintf(stderr, "encode_env: wanted %s, got %s\n", tg_verdict_name(v),
                 tg_verdict_name(tg_decision_verdict(e->d)));
         abort();
+    }
+    if (v == TG_VERDICT_NEEDS_AUTHORIZATION && e->link_mode != ENC_LINK_ENCODED) {
+        /* The gate refuses links no provider should send (quotes, angle
+         * brackets, bytes outside ASCII…); the encodings must stay sound
+         * even so, so such links are written into the decision directly. */
+        int n;
+        if (e->link_mode == ENC_LINK_FIXED)
+            n = snprintf(e->d->link, sizeof e->d->link, "%s", e->fixed_link);
+        else
+            n = snprintf(e->d->link, sizeof e->d->link,
+                         "https://auth.example/authorize?connection=gmail&identifier=%s",
+                         identifier);
+        if (n < 0 || (size_t)n >= sizeof e->d->link)
+            enc_die("link too long", TG_EBUFS);
     }
 }
 

@@ -11,6 +11,8 @@
 /* How the provider builds a link for (connection, identifier). */
 typedef enum enc_link_mode {
     ENC_LINK_ENCODED = 0, /* https://auth.example/authorize?connection=…&identifier=<%XX> */
+    /* Links the gate would refuse, written into the decision (see
+     * enc_env_decide): */
     ENC_LINK_RAW = 1,     /* the same with the identifier pasted in as it is */
     ENC_LINK_FIXED = 2    /* enc_env.fixed_link */
 } enc_link_mode;

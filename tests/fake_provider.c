@@ -1,5 +1,6 @@
 /* Test helper: the counting in-process provider (fake_provider.h). */
 #include "fake_provider.h"
+#include "pct.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,9 +100,20 @@ static int fake_get_status(void *state, const char *conn, const char *id, tg_sta
     return rc;
 }
 
+void fake_link_prefix(char *buf, size_t len, const char *conn, const char *id)
+{
+    char c[3 * TG_CONNECTION_MAX + 1], i[3 * TG_IDENTIFIER_MAX + 1];
+    pct_encode(c, sizeof c, conn);
+    pct_encode(i, sizeof i, id);
+    snprintf(buf, len, "https://auth.example/%s/%s?n=", c, i);
+}
+
 void fake_link_text(char *buf, size_t len, const char *conn, const char *id, long k)
 {
-    snprintf(buf, len, "https://auth.example/%s/%s?n=%ld", conn, id, k);
+    size_t n;
+    fake_link_prefix(buf, len, conn, id);
+    n = strlen(buf);
+    snprintf(buf + n, len - n, "%ld", k);
 }
 
 static int fake_get_link(void *state, const char *conn, const char *id, char *buf, size_t len,

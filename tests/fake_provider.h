@@ -3,7 +3,8 @@
  * guards everything, so tests may change statuses and failures while other
  * threads check. Plain C, no cmocka: callers assert on what it reports.
  *
- * Links are "https://auth.example/<connection>/<identifier>?n=<k>", k counting
+ * Links are "https://auth.example/<connection>/<identifier>?n=<k>" (both names
+ * percent-encoded), k counting
  * the links handed out for that account (1, 2, …), so a test can tell which
  * answer a decision carries and that it belongs to the key it asked for. */
 #ifndef TG_TEST_FAKE_PROVIDER_H
@@ -65,7 +66,10 @@ fake_account fake_get(fake *f, const char *conn, const char *id);
 /* Totals, under the lock. */
 void fake_totals(fake *f, long *status_calls, long *link_calls, long *errors);
 
-/* The link the fake hands out the k-th time for an account. */
+/* The link the fake hands out the k-th time for an account, and what all of
+ * the account's links start with (connection and identifier percent-encoded,
+ * as a real provider's link has them). */
 void fake_link_text(char *buf, size_t len, const char *conn, const char *id, long k);
+void fake_link_prefix(char *buf, size_t len, const char *conn, const char *id);
 
 #endif

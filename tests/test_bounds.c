@@ -36,6 +36,7 @@
 #include "toolgate/toolgate.h"
 #include "dev_server.h"
 #include "fake_provider.h"
+#include "when.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TG_SANITIZED 1
@@ -125,14 +126,16 @@ static tg_stats stats_of(tg_gate *g)
 
 /* ---- the cache bound and flat memory ---------------------------------------- */
 
+/* An event making gmail/@p id ACTIVE, occurred a second from now (after the
+ * provider's answer in the entry). */
 static int apply_active(tg_gate *g, long serial, const char *id)
 {
-    char body[512];
+    char body[512], when[WHEN_MAX];
     snprintf(body, sizeof body,
              "{\"id\":\"evt_%ld\",\"type\":\"connected_account.status_updated\","
-             "\"occurred_at\":\"2026-11-25T10:00:00Z\",\"data\":{\"connection_name\":\"gmail\","
+             "\"occurred_at\":\"%s\",\"data\":{\"connection_name\":\"gmail\","
              "\"identifier\":\"%s\",\"status\":\"ACTIVE\"}}",
-             serial, id);
+             serial, when_rfc3339(when, 1000), id);
     return tg_gate_apply_event(g, body, strlen(body));
 }
 
@@ -159,8 +162,13 @@ static void test_unique_identifiers(void **state)
         tg_stats s;
         snprintf(id, sizeof id, "id-%07ld", i);
         if (i % 7 == 3) {
-            /* Inserted by an event, not a check. */
+            /* Filled by a check, then changed by an event. */
+            f.missing = TG_STATUS_EXPIRED;
+            assert_int_equal(tg_gate_check(g, "gmail_send", id, d), TG_OK);
             assert_int_equal(apply_active(g, i, id), TG_EVENT_APPLIED);
+            assert_int_equal(tg_gate_check(g, "gmail_send", id, d), TG_OK);
+            assert_int_equal(tg_decision_verdict(d), TG_VERDICT_ALLOW);
+            assert_int_equal(tg_decision_source(d), TG_SOURCE_CACHE);
         } else {
             /* Every other account blocked: those misses fetch and cache a link. */
             f.missing = i % 2 ? TG_STATUS_ACTIVE : TG_STATUS_EXPIRED;

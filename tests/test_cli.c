@@ -740,7 +740,9 @@ static void test_check_provider_failure_is_unavailable(void **state)
     free_result(&r);
 }
 
-static void test_check_provider_failure_open_policy_allows(void **state)
+/* Fail-open decides only when the status is unknown: a PENDING account whose
+ * link fails is UNAVAILABLE under an open policy too, never ALLOW. */
+static void test_check_link_failure_open_policy_blocks(void **state)
 {
     fixture *fx = *state;
     char identifier[600];
@@ -752,10 +754,12 @@ static void test_check_provider_failure_open_policy_allows(void **state)
             ARGS("check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
                  identifier),
             &r);
-    expect_exit(&r, 0);
+    expect_exit(&r, 11);
     o = parse_json(r.out);
     expect_keys(o, decision_keys);
-    expect_str(o, "verdict", "ALLOW");
+    expect_str(o, "verdict", "UNAVAILABLE");
+    expect_str(o, "status", "PENDING");
+    expect_str(o, "source", "provider");
     expect_str(o, "link", NULL);
     json_object_put(o);
     free_result(&r);
@@ -1790,7 +1794,7 @@ int main(void)
         T(test_check_unmapped_allow),
         T(test_check_unmapped_deny),
         T(test_check_provider_failure_is_unavailable),
-        T(test_check_provider_failure_open_policy_allows),
+        T(test_check_link_failure_open_policy_blocks),
         T(test_check_bad_identifier),
         T(test_bad_tool_and_connection),
         T(test_bad_config),

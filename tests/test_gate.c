@@ -18,6 +18,9 @@
 #include "toolgate/provider.h"
 #include "toolgate/toolgate.h"
 #include "hash.h"
+#include "event_body.h"
+#include "pct.h"
+#include "when.h"
 
 /* ---- the counting provider --------------------------------------------- */
 
@@ -120,7 +123,10 @@ static int fake_get_link(void *state, const char *conn, const char *id, char *bu
     if (f->fail_link) {
         rc = f->fail_link;
     } else {
-        snprintf(buf, len, "https://auth.example/%s/%s?n=%d", conn, id, f->link_calls);
+        /* The identifier percent-encoded, as a real provider's link has it. */
+        char enc[3 * TG_IDENTIFIER_MAX + 1];
+        pct_encode(enc, sizeof enc, id);
+        snprintf(buf, len, "https://auth.example/%s/%s?n=%d", conn, enc, f->link_calls);
         *expires = f->link_ttl_ms ? f->host->wall_ms() + f->link_ttl_ms : 0;
     }
     pthread_mutex_unlock(&f->lock);
@@ -896,27 +902,18 @@ static void test_concurrent_checks_and_invalidations(void **state)
 static int apply(env *e, const char *id, const char *type, const char *occurred,
                  const char *conn, const char *ident, const char *status)
 {
-    char body[1024], connpart[128] = "", statuspart[64] = "";
-    if (conn)
-        snprintf(connpart, sizeof connpart, "\"connection_name\":\"%s\",", conn);
-    if (status)
-        snprintf(statuspart, sizeof statuspart, ",\"status\":\"%s\"", status);
-    snprintf(body, sizeof body,
-             "{\"spec_version\":\"1\",\"id\":\"%s\",\"type\":\"%s\",\"object\":\"ConnectedAccount\","
-             "\"occurred_at\":\"%s\",\"environment_id\":\"env_1\",\"data\":{\"id\":\"ca_1\","
-             "%s\"identifier\":\"%s\",\"connection_id\":\"conn_1\",\"provider\":\"GMAIL\"%s}}",
-             id, type, occurred, connpart, ident, statuspart);
-    return tg_gate_apply_event(e->g, body, strlen(body));
+    return event_apply(e->g, id, type, occurred, conn, ident, status);
 }
 
 static void test_event_makes_blocked_account_allowed(void **state)
 {
     env *e = env_new(NULL);
+    char t1[WHEN_MAX], t2[WHEN_MAX];
     (void)state;
     fake_set(&e->f, "gmail", "u", TG_STATUS_EXPIRED);
     assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
     assert_int_equal(apply(e, "evt_1", "connected_account.status_updated",
-                           "2026-11-25T10:00:00.123456789Z", "gmail", "u", "ACTIVE"),
+                           when_rfc3339(t1, 1000), "gmail", "u", "ACTIVE"),
                      TG_EVENT_APPLIED);
     assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_ALLOW);
     assert_int_equal(tg_decision_source(e->d), TG_SOURCE_CACHE);
@@ -924,7 +921,7 @@ static void test_event_makes_blocked_account_allowed(void **state)
 
     /* And a revocation blocks at once (a link is fetched, no status call). */
     assert_int_equal(apply(e, "evt_2", "connected_account.status_updated",
-                           "2026-11-25T10:00:01Z", "gmail", "u", "DISCONNECTED"),
+                           when_rfc3339(t2, 2000), "gmail", "u", "DISCONNECTED"),
                      TG_EVENT_APPLIED);
     assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
     assert_int_equal(tg_decision_status(e->d), TG_STATUS_REVOKED);
@@ -935,20 +932,22 @@ static void test_event_makes_blocked_account_allowed(void **state)
 static void test_event_order_and_replay(void **state)
 {
     env *e = env_new(NULL);
+    char t[WHEN_MAX];
     (void)state;
-    assert_int_equal(apply(e, "evt_b", "connected_account.status_updated", "2026-11-25T10:00:05Z",
+    assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION); /* PENDING */
+    assert_int_equal(apply(e, "evt_b", "connected_account.status_updated", when_rfc3339(t, 5000),
                            "gmail", "u", "ACTIVE"),
                      TG_EVENT_APPLIED);
     /* Older than what the cache knows: ignored. */
-    assert_int_equal(apply(e, "evt_a", "connected_account.status_updated", "2026-11-25T10:00:04Z",
+    assert_int_equal(apply(e, "evt_a", "connected_account.status_updated", when_rfc3339(t, 4000),
                            "gmail", "u", "EXPIRED"),
                      TG_EVENT_STALE);
     /* The same id again: ignored, even with a newer time. */
-    assert_int_equal(apply(e, "evt_b", "connected_account.status_updated", "2026-11-25T10:00:09Z",
+    assert_int_equal(apply(e, "evt_b", "connected_account.status_updated", when_rfc3339(t, 9000),
                            "gmail", "u", "EXPIRED"),
                      TG_EVENT_DUPLICATE);
     assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_ALLOW);
-    assert_int_equal(e->f.status_calls, 0);
+    assert_int_equal(e->f.status_calls, 1);
     /* Types that carry no status change nothing. */
     assert_int_equal(apply(e, "evt_c", "connected_account.magic_link_generated",
                            "2026-11-25T10:00:10Z", "gmail", "u", NULL),
@@ -963,6 +962,7 @@ static void test_event_order_and_replay(void **state)
 static void test_event_deleted_and_no_connection(void **state)
 {
     env *e = env_new(NULL);
+    char t[WHEN_MAX];
     (void)state;
     fake_set(&e->f, "gmail", "u", TG_STATUS_ACTIVE);
     fake_set(&e->f, "slack", "u", TG_STATUS_ACTIVE);
@@ -970,20 +970,23 @@ static void test_event_deleted_and_no_connection(void **state)
     check(e, "slack_post", "u");
     assert_int_equal(e->f.status_calls, 2);
 
-    /* No connection_name: every cached connection of the identifier follows. */
-    assert_int_equal(apply(e, "evt_1", "connected_account.status_updated", "2026-11-25T10:00:00Z",
+    /* No connection_name: it cannot say which account changed, so every
+     * cached connection of the identifier is dropped and asked again. */
+    fake_set(&e->f, "gmail", "u", TG_STATUS_EXPIRED);
+    assert_int_equal(apply(e, "evt_1", "connected_account.status_updated", when_rfc3339(t, 1000),
                            NULL, "u", "EXPIRED"),
                      TG_EVENT_APPLIED);
+    assert_int_equal(env_stats(e).entries, 0);
     assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
-    assert_int_equal(check(e, "slack_post", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
-    assert_int_equal(e->f.status_calls, 2);
+    assert_int_equal(check(e, "slack_post", "u"), TG_VERDICT_ALLOW);
+    assert_int_equal(e->f.status_calls, 4);
 
-    assert_int_equal(apply(e, "evt_2", "connected_account.deleted", "2026-11-25T10:00:01Z",
+    assert_int_equal(apply(e, "evt_2", "connected_account.deleted", when_rfc3339(t, 2000),
                            "gmail", "u", NULL),
                      TG_EVENT_APPLIED);
     assert_int_equal(env_stats(e).entries, 1);
     check(e, "gmail_send", "u");
-    assert_int_equal(e->f.status_calls, 3);
+    assert_int_equal(e->f.status_calls, 5);
 
     assert_int_equal(tg_gate_apply_event(e->g, "{not json", 9), TG_EINVAL);
     assert_int_equal(tg_gate_apply_event(e->g, NULL, 0), TG_EINVAL);
@@ -991,7 +994,7 @@ static void test_event_deleted_and_no_connection(void **state)
                            "u", "ACTIVE"),
                      TG_EINVAL);
     assert_int_equal(apply(e, "evt_4", "connected_account.status_updated",
-                           "2026-11-25T10:00:02Z", "gmail", "u", "SORT_OF_ACTIVE"),
+                           when_rfc3339(t, 3000), "gmail", "u", "SORT_OF_ACTIVE"),
                      TG_EINVAL);
     env_free(e);
 }
@@ -1017,15 +1020,17 @@ static void test_signed_event_through_the_gate(void **state)
     /* whsec_ + base64("toolgate-webhook-key") */
     static const char secret[] = "whsec_dG9vbGdhdGUtd2ViaG9vay1rZXk=";
     static const char key[] = "toolgate-webhook-key";
-    static const char body[] =
-        "{\"spec_version\":\"1\",\"id\":\"evt_s1\",\"type\":\"connected_account.status_updated\","
-        "\"object\":\"ConnectedAccount\",\"occurred_at\":\"2026-11-25T10:00:00Z\","
-        "\"environment_id\":\"env_1\",\"data\":{\"id\":\"ca_1\",\"identifier\":\"u\","
-        "\"connection_id\":\"conn_1\",\"connection_name\":\"gmail\",\"provider\":\"GMAIL\","
-        "\"status\":\"ACTIVE\",\"old_status\":\"EXPIRED\"}}";
-    char sig[128], bad[sizeof body];
+    char body[1024], when[WHEN_MAX], sig[128], bad[sizeof body];
     env *e = env_new(NULL);
     (void)state;
+    /* Occurred a second from now: after the provider's answer below. */
+    snprintf(body, sizeof body,
+             "{\"spec_version\":\"1\",\"id\":\"evt_s1\",\"type\":\"connected_account.status_updated\","
+             "\"object\":\"ConnectedAccount\",\"occurred_at\":\"%s\","
+             "\"environment_id\":\"env_1\",\"data\":{\"id\":\"ca_1\",\"identifier\":\"u\","
+             "\"connection_id\":\"conn_1\",\"connection_name\":\"gmail\",\"provider\":\"GMAIL\","
+             "\"status\":\"ACTIVE\",\"old_status\":\"EXPIRED\"}}",
+             when_rfc3339(when, 1000));
 
     fake_set(&e->f, "gmail", "u", TG_STATUS_EXPIRED);
     assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_NEEDS_AUTHORIZATION);
@@ -1092,20 +1097,24 @@ static void test_event_newer_than_inflight_answer(void **state)
     env *e = env_new(NULL);
     event_race r = { e, TG_VERDICT_DENY };
     pthread_t th;
+    char t[WHEN_MAX];
     (void)state;
 
     /* The provider is asked while the account is still EXPIRED… */
     fake_set(&e->f, "gmail", "u", TG_STATUS_EXPIRED);
     start_blocked_check(e, &r, &th);
     /* …the user authorizes, the event arrives, then the old answer. */
-    assert_int_equal(apply(e, "evt_1", "connected_account.status_updated",
-                           "2026-11-25T10:00:00Z", "gmail", "u", "ACTIVE"),
+    fake_set(&e->f, "gmail", "u", TG_STATUS_ACTIVE);
+    assert_int_equal(apply(e, "evt_1", "connected_account.status_updated", when_rfc3339(t, 1000),
+                           "gmail", "u", "ACTIVE"),
                      TG_EVENT_APPLIED);
     release_blocked_check(e, th);
     assert_int_equal(r.verdict, TG_VERDICT_NEEDS_AUTHORIZATION);
-    /* The event's status stands. */
+    /* The old answer was not kept: the next check asks again. (The event
+     * created no entry: events only change what is cached.) */
     assert_int_equal(check(e, "gmail_send", "u"), TG_VERDICT_ALLOW);
-    assert_int_equal(e->f.status_calls, 1);
+    assert_int_equal(tg_decision_source(e->d), TG_SOURCE_PROVIDER);
+    assert_int_equal(e->f.status_calls, 2);
     env_free(e);
 }
 

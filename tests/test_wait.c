@@ -16,6 +16,7 @@
 #include "toolgate/provider.h"
 #include "toolgate/toolgate.h"
 #include "fake_provider.h"
+#include "when.h"
 
 typedef struct env {
     fake f;
@@ -66,21 +67,17 @@ static tg_wait_options opts_of(int64_t timeout_ms, int64_t poll_ms)
     return o;
 }
 
-/* Apply a status event for gmail/@p id, occurred now; its result. */
+/* Apply a status event for gmail/@p id, occurred a second from now (after
+ * the provider's answer in the entry); its result. */
 static int apply_event_rc(env *e, const char *evt_id, const char *id, const char *status)
 {
-    char body[512];
-    time_t t = time(NULL);
-    struct tm tm;
-    char when[32];
+    char body[512], when[WHEN_MAX];
 
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     snprintf(body, sizeof body,
              "{\"id\":\"%s\",\"type\":\"connected_account.status_updated\","
              "\"occurred_at\":\"%s\",\"data\":{\"connection_name\":\"gmail\","
              "\"identifier\":\"%s\",\"status\":\"%s\"}}",
-             evt_id, when, id, status);
+             evt_id, when_rfc3339(when, 1000), id, status);
     return tg_gate_apply_event(e->g, body, strlen(body));
 }
 

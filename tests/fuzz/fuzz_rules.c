@@ -64,9 +64,19 @@ static int fake_status(void *state, const char *connection, const char *identifi
 static int fake_link(void *state, const char *connection, const char *identifier, char *buf,
                      size_t len, int64_t *expires_at_ms)
 {
+    size_t i, o;
     (void)state;
     (void)identifier;
-    snprintf(buf, len, "https://auth.example/authorize?connection=%s", connection);
+    /* Connection names may hold spaces and colons: percent-encode them. */
+    o = (size_t)snprintf(buf, len, "https://auth.example/authorize?connection=");
+    for (i = 0; connection[i] && o + 4 < len; i++) {
+        unsigned char c = (unsigned char)connection[i];
+        if (c == ' ' || c == ':')
+            o += (size_t)snprintf(buf + o, len - o, "%%%02X", c);
+        else
+            buf[o++] = (char)c;
+    }
+    buf[o] = '\0';
     *expires_at_ms = 0;
     return TG_OK;
 }
