@@ -1,4 +1,4 @@
-/* Input rules of DESIGN §9. */
+/* Input rules (docs/design.md, "Input rules"). */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 static int tg__tool_char(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == ':';
+           c == '_' || c == '-' || c == '.' || c == ':' || c == '/';
 }
 
 static int tg__connection_char(unsigned char c)
@@ -128,7 +128,7 @@ int tg__invalid_input(const char *what, const char *s)
     if (!s[0])
         return tg__fail(TG_EINVAL, "%s is empty", what);
     if (strcmp(what, "tool") == 0)
-        rule = "1-128 characters of A-Z a-z 0-9 _ - . :";
+        rule = "1-128 characters of A-Z a-z 0-9 _ - . : /";
     else if (strcmp(what, "connection") == 0)
         rule = "1-64 characters of A-Z a-z 0-9 _ - : and space";
     else

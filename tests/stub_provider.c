@@ -1,12 +1,27 @@
 /* Broken provider modules for the loader's tests, one per TG_STUB_KIND:
  * 1: exports no entry symbol; 2: its entry returns NULL; 3: its table has
- * another ABI version; 4: its table lacks get_link. */
+ * another ABI version; 4: its table lacks get_link.
+ * Each also runs a constructor when loaded: it creates the file named by
+ * $TG_STUB_MARKER, so a test can tell whether any of its code ran. */
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "toolgate/provider.h"
 
 #define TG_STUB_EXPORT __attribute__((visibility("default")))
+
+__attribute__((constructor)) static void stub_loaded(void)
+{
+    const char *marker = getenv("TG_STUB_MARKER");
+    if (marker && marker[0]) {
+        int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+    }
+}
 
 TG_STUB_EXPORT int tg_stub_kind(void);
 TG_STUB_EXPORT int tg_stub_kind(void)

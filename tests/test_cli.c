@@ -85,6 +85,7 @@ typedef struct run_result {
 typedef struct run_opts {
     const char *cwd;         /* NULL: the test's own directory */
     const char *env_config;  /* NULL: TOOLGATE_CONFIG unset */
+    const char *stdin_text;  /* NULL: stdin is /dev/null; else a pipe carrying this */
 } run_opts;
 
 static void write_file_at(const char *path, const char *text)
@@ -235,12 +236,18 @@ static pid_t spawn_cli_fd(fixture *fx, const run_opts *opts, const char *const *
     argv[n] = NULL;
     env = child_env(opts ? opts->env_config : NULL, env_slot, sizeof env_slot);
 
+    int pipe_fds[2] = { -1, -1 };
+
+    if (opts && opts->stdin_text)
+        assert_int_equal(pipe(pipe_fds), 0);
     fflush(NULL);
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         /* Only async-signal-safe calls between fork and exec. */
-        int in = open("/dev/null", O_RDONLY);
+        int in = pipe_fds[0] >= 0 ? pipe_fds[0] : open("/dev/null", O_RDONLY);
+        if (pipe_fds[1] >= 0)
+            close(pipe_fds[1]);
         int out = open(fx->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         int err = err_fd >= 0 ? err_fd : open(fx->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
@@ -252,6 +259,13 @@ static pid_t spawn_cli_fd(fixture *fx, const run_opts *opts, const char *const *
         _exit(127);
     }
     free(env);
+    if (pipe_fds[0] >= 0) {
+        /* Small enough for the pipe's buffer: write it all, then close. */
+        size_t len = strlen(opts->stdin_text);
+        close(pipe_fds[0]);
+        assert_int_equal(write(pipe_fds[1], opts->stdin_text, len), (ssize_t)len);
+        close(pipe_fds[1]);
+    }
     return pid;
 }
 
@@ -1054,7 +1068,7 @@ static void test_help_and_version(void **state)
 static void test_config_from_environment(void **state)
 {
     fixture *fx = *state;
-    run_opts opts = { "/", NULL };
+    run_opts opts = { "/", NULL, NULL };
     run_result r;
     json_object *o;
 
@@ -1085,7 +1099,7 @@ static void test_config_from_environment(void **state)
 static void test_config_from_current_directory(void **state)
 {
     fixture *fx = *state;
-    run_opts opts = { NULL, NULL };
+    run_opts opts = { NULL, NULL, NULL };
     run_result r;
     json_object *o;
 
@@ -1110,7 +1124,7 @@ static void test_relative_accounts_path_follows_config(void **state)
 {
     fixture *fx = *state;
     char sub[128], config[160], accounts[160];
-    run_opts opts = { "/", NULL };
+    run_opts opts = { "/", NULL, NULL };
     run_result r;
 
     snprintf(sub, sizeof sub, "%s/etc", fx->dir);
@@ -1125,6 +1139,61 @@ static void test_relative_accounts_path_follows_config(void **state)
     run_cli(fx, &opts,
             ARGS("check", "--config", config, "--tool", "gmail_send_email", "--identifier",
                  "user_456"),
+            &r);
+    expect_exit(&r, 0);
+    free_result(&r);
+}
+
+/* --config /dev/stdin with a pipe (as `cat gate.json | toolgate ...` or a
+ * shell's <(...) give): read to the end; relative paths follow the working
+ * directory. */
+static void test_config_from_a_pipe(void **state)
+{
+    fixture *fx = *state;
+    run_opts opts = { fx->dir, NULL, CONFIG_STD };
+    run_result r;
+
+    run_cli(fx, &opts,
+            ARGS("check", "--config", "/dev/stdin", "--tool", "gmail_send_email",
+                 "--identifier", "user_123"),
+            &r);
+    expect_exit(&r, 0);
+    free_result(&r);
+
+    /* A broken configuration through the pipe is a configuration error. */
+    opts.stdin_text = "{\"cache\":{\"max_entries\":\"many\"}}";
+    run_cli(fx, &opts,
+            ARGS("check", "--config", "/dev/stdin", "--tool", "gmail_send_email",
+                 "--identifier", "user_123"),
+            &r);
+    expect_one_line_error(&r, 2, "max_entries");
+    free_result(&r);
+}
+
+/* A symlinked configuration: relative paths follow the link's directory,
+ * where the user put it, not its target's. */
+static void test_symlinked_config_paths_follow_the_link(void **state)
+{
+    fixture *fx = *state;
+    char real_dir[160], link_dir[160], target[200], link[200], accounts[200];
+    run_opts opts = { "/", NULL, NULL };
+    run_result r;
+
+    snprintf(real_dir, sizeof real_dir, "%s/shared", fx->dir);
+    snprintf(link_dir, sizeof link_dir, "%s/project", fx->dir);
+    assert_int_equal(mkdir(real_dir, 0700), 0);
+    assert_int_equal(mkdir(link_dir, 0700), 0);
+    snprintf(target, sizeof target, "%s/gate.json", real_dir);
+    snprintf(link, sizeof link, "%s/gate.json", link_dir);
+    snprintf(accounts, sizeof accounts, "%s/accounts.json", link_dir);
+    write_file_at(target, CONFIG_STD);
+    assert_int_equal(symlink(target, link), 0);
+    write_file_at(accounts, "{\"link_base\":\"" LINK_BASE "\",\"accounts\":["
+                            "{\"connection\":\"gmail\",\"identifier\":\"u_link\","
+                            "\"status\":\"ACTIVE\"}]}");
+    run_cli(fx, &opts,
+            ARGS("check", "--config", link, "--tool", "gmail_send_email", "--identifier",
+                 "u_link"),
             &r);
     expect_exit(&r, 0);
     free_result(&r);
@@ -1805,6 +1874,8 @@ int main(void)
         T(test_config_from_environment),
         T(test_config_from_current_directory),
         T(test_relative_accounts_path_follows_config),
+        T(test_config_from_a_pipe),
+        T(test_symlinked_config_paths_follow_the_link),
 #ifdef TG_FILE_MODULE_PATH
         T(test_provider_module_by_path),
 #endif

@@ -424,7 +424,7 @@ static void test_rule_errors(void **state)
     expect_error("{\"tools\":{\"map\":{\"bad tool\":\"gmail\"}}}", "\"bad tool\"");
     expect_error("{\"tools\":{\"map\":{\"bad tool\":\"gmail\"}}}", "\"tools.map\"");
     expect_error("{\"tools\":{\"map\":{\"\":\"gmail\"}}}", "\"tools.map\"");
-    expect_error("{\"tools\":{\"map\":{\"a/b\":\"gmail\"}}}", "\"a/b\"");
+    expect_error("{\"tools\":{\"map\":{\"a,b\":\"gmail\"}}}", "\"a,b\"");
     expect_error("{\"tools\":{\"prefixes\":{\"\":\"gmail\"}}}", "\"tools.prefixes\"");
     expect_error("{\"tools\":{\"prefixes\":{\"gmail \":\"gmail\"}}}", "\"gmail \"");
     expect_error("{\"tools\":{\"prefixes\":{\"caf\\u00e9\":\"gmail\"}}}", "\"tools.prefixes\"");

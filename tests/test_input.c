@@ -1,4 +1,4 @@
-/* Input rules of DESIGN §9: tools, connections, identifiers. */
+/* Input rules (docs/design.md, "Input rules"): tools, connections, identifiers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,7 +64,7 @@ static void test_tool_every_byte(void **state)
     (void)state;
     for (c = 1; c < 256; c++) {
         char s[4] = { 'a', (char)c, 'b', '\0' };
-        int want = is_alnum(c) || c == '_' || c == '-' || c == '.' || c == ':';
+        int want = is_alnum(c) || c == '_' || c == '-' || c == '.' || c == ':' || c == '/';
         if (tg__valid_tool(s, NULL) != want)
             fail_msg("tool byte 0x%02X: got %d, want %d", c, !want, want);
         /* a single character, at the start and the end, follows the same rule */
@@ -81,8 +81,10 @@ static void test_tool_samples(void **state)
     expect_valid(tg__valid_tool, "github.repos:list-all_V2", 24);
     expect_valid(tg__valid_tool, "_", 1);
     expect_valid(tg__valid_tool, "...", 3);
+    /* MCP tool names (SEP-986) use '/' and '.'. */
+    expect_valid(tg__valid_tool, "github/repos.list", 17);
+    expect_valid(tg__valid_tool, "/", 1);
     expect_invalid(tg__valid_tool, "gmail send");
-    expect_invalid(tg__valid_tool, "gmail/send");
     expect_invalid(tg__valid_tool, "gmail\tsend");
     expect_invalid(tg__valid_tool, "gmail\n");
     expect_invalid(tg__valid_tool, "\x7F");
@@ -101,7 +103,8 @@ static void test_tool_chars(void **state)
     assert_int_equal(tg__valid_tool_chars("gmail bad", 5), 1);
     assert_int_equal(tg__valid_tool_chars("gmail bad", 6), 0);
     assert_int_equal(tg__valid_tool_chars("a b", 3), 0);
-    assert_int_equal(tg__valid_tool_chars("a/", 2), 0);
+    assert_int_equal(tg__valid_tool_chars("a/", 2), 1);
+    assert_int_equal(tg__valid_tool_chars("a,", 2), 0);
     assert_int_equal(tg__valid_tool_chars("\xC3\xA9", 2), 0);
     assert_int_equal(tg__valid_tool_chars(repeat(buf, 'z', TG_TOOL_MAX), TG_TOOL_MAX), 1);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -277,6 +278,79 @@ static void test_module_errors(void **unused)
                 "tg_stub_nolink.so\": method table lacks get_link()");
 }
 
+/* ---- trust ---------------------------------------------------------------- */
+
+/* Copy @p from to @p to with mode @p mode. */
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+    char cmd[2 * PATH_MAX + 32];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(chmod(to, mode), 0);
+}
+
+/* Refused with a configuration error naming the path and the problem, and
+ * nothing of the module ran (its constructor leaves a marker file). */
+static void expect_untrusted(const char *type, const char *base_dir, const char *problem)
+{
+    char marker[PATH_MAX];
+    snprintf(marker, sizeof marker, "%s/marker", g_dir);
+    unlink(marker);
+    setenv("TG_STUB_MARKER", marker, 1);
+    expect_open(type, "{}", base_dir, TG_ECONFIG, problem);
+    assert_int_equal(access(marker, F_OK), -1);
+    unsetenv("TG_STUB_MARKER");
+}
+
+static void test_module_trust(void **unused)
+{
+    char open_dir[512], sticky[512], mod[PATH_MAX], marker[PATH_MAX];
+    const char *stub = TG_STUB_MODULE_DIR "/tg_stub_null.so";
+    (void)unused;
+
+    /* A directory anyone may write to: whoever can replace the module there
+     * could run code in every process that loads it. */
+    snprintf(open_dir, sizeof open_dir, "%s/open", g_dir);
+    assert_int_equal(mkdir(open_dir, 0700), 0);
+    assert_int_equal(chmod(open_dir, 0777), 0);
+    snprintf(mod, sizeof mod, "%s/stub.so", open_dir);
+    copy_file(stub, mod, 0755);
+    expect_untrusted(mod, NULL, "is writable by group or others");
+    assert_non_null(strstr(tg_error_message(), open_dir));
+
+    /* The module itself writable by others. */
+    snprintf(mod, sizeof mod, "%s/writable.so", g_dir);
+    copy_file(stub, mod, 0757);
+    expect_untrusted(mod, NULL, "writable.so\" is writable by group or others");
+
+    /* A relative path with no configuration directory: never the working
+     * directory. */
+    expect_open("./stub.so", "{}", NULL, TG_ECONFIG, "is a relative path");
+
+    /* A sticky directory (like /tmp) is fine: others cannot replace what is
+     * ours in it. The stub's entry returns NULL, so it loads, runs, and is
+     * refused for that. */
+    snprintf(sticky, sizeof sticky, "%s/sticky", g_dir);
+    assert_int_equal(mkdir(sticky, 0700), 0);
+    assert_int_equal(chmod(sticky, 01777), 0);
+    snprintf(mod, sizeof mod, "%s/stub.so", sticky);
+    copy_file(stub, mod, 0755);
+    snprintf(marker, sizeof marker, "%s/marker", g_dir);
+    unlink(marker);
+    setenv("TG_STUB_MARKER", marker, 1);
+    expect_open(mod, "{}", NULL, TG_EPLUGIN, "cannot serve a host");
+    assert_int_equal(access(marker, F_OK), 0);
+    unsetenv("TG_STUB_MARKER");
+
+    /* Owned by another user (needs root to arrange). */
+    if (geteuid() == 0) {
+        snprintf(mod, sizeof mod, "%s/other.so", g_dir);
+        copy_file(stub, mod, 0755);
+        assert_int_equal(chown(mod, 65534, 65534), 0);
+        expect_untrusted(mod, NULL, "is owned by another user");
+    }
+}
+
 /* ---- in-process tables -------------------------------------------------- */
 
 typedef struct fake {
@@ -441,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_module_absolute),
         cmocka_unit_test(test_module_relative),
         cmocka_unit_test(test_module_errors),
+        cmocka_unit_test(test_module_trust),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_table_refused),
     };
