@@ -1,4 +1,5 @@
-/* Gate configuration (DESIGN §7): JSON bytes in, a tg__config out. No I/O. */
+/* Gate configuration (docs/design.md, "Configuration"): JSON bytes in, a
+ * tg__config out. No I/O. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "config.h"
 #include "error.h"
 #include "input.h"
+#include "json_in.h"
 
 /* Bounds on what a configuration may ask for (STYLE habit 10). */
 #define TG__CONFIG_MAX_DEPTH 32
@@ -19,35 +21,18 @@
 #define TG__DEFAULT_PROVIDER_TYPE "file"
 #define TG__DEFAULT_PROVIDER_JSON "{\"path\":\"accounts.json\"}"
 
-#define TG__TOOL_RULE "1-128 characters of A-Z a-z 0-9 _ - . :"
+#define TG__TOOL_RULE "1-128 characters of A-Z a-z 0-9 _ - . : /"
 #define TG__CONNECTION_RULE "1-64 characters of A-Z a-z 0-9 _ - : and space"
 
-/* A key as it may appear in a message: printable ASCII, the rest as \xHH,
- * cut after 64 bytes. Keys come from the file, so they are shown escaped. */
+/* A key as it may appear in a message: keys come from the file, so they are
+ * quoted through tg__excerpt (printable, escaped, cut after 64 bytes). */
 typedef struct tg__shown {
     char text[64 * 4 + 4];
 } tg__shown;
 
 static const char *tg__show(tg__shown *out, const char *s)
 {
-    size_t i, o = 0;
-    for (i = 0; s[i] && i < 64; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-            out->text[o++] = (char)c;
-        } else {
-            static const char hex[] = "0123456789ABCDEF";
-            out->text[o++] = '\\';
-            out->text[o++] = 'x';
-            out->text[o++] = hex[c >> 4];
-            out->text[o++] = hex[c & 15];
-        }
-    }
-    if (s[i]) {
-        memcpy(out->text + o, "...", 3);
-        o += 3;
-    }
-    out->text[o] = '\0';
+    tg__excerpt(s, strnlen(s, 65), 64, out->text, sizeof out->text);
     return out->text;
 }
 
@@ -65,160 +50,13 @@ static char *tg__dup(const char *s)
     return p;
 }
 
-/* Line and column (both 1-based) of byte @p off, for error messages. */
-static void tg__position(const char *json, size_t off, size_t *line, size_t *col)
-{
-    size_t i;
-    *line = 1;
-    *col = 1;
-    for (i = 0; i < off; i++) {
-        if (json[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
-/* Length of the UTF-8 sequence at p[0] (>= 0x80) within @p left bytes, 0 when
- * invalid. Stricter than json-c's own check: overlong forms, surrogates and
- * code points past U+10FFFF are refused (RFC 8259 asks for UTF-8). */
-static size_t tg__utf8_seq(const unsigned char *p, size_t left)
-{
-    size_t n, i;
-    if (p[0] >= 0xC2 && p[0] <= 0xDF)
-        n = 2;
-    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-        n = 3;
-    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-        n = 4;
-    else
-        return 0;
-    if (left < n)
-        return 0;
-    for (i = 1; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0) ||
-        (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90))
-        return 0;
-    return n;
-}
-
-/* One pass over the raw bytes before json-c sees them:
- * - the text must be valid UTF-8;
- * - "\u0000" is refused anywhere: json-c keeps object keys as C strings, so
- *   it would silently cut a key short (and a value, for every C reader).
- *   Outside strings a backslash is invalid JSON anyway, so counting
- *   backslashes is enough to tell an escape from text. */
-static int tg__check_bytes(const char *json, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)json;
-    size_t i = 0, backslashes = 0, line, col;
-
-    while (i < len) {
-        if (p[i] >= 0x80) {
-            size_t n = tg__utf8_seq(p + i, len - i);
-            if (n == 0) {
-                tg__position(json, i, &line, &col);
-                return tg__fail(TG_ECONFIG,
-                                "config: invalid JSON: invalid UTF-8 (line %zu, column %zu)",
-                                line, col);
-            }
-            i += n;
-            backslashes = 0;
-            continue;
-        }
-        if (p[i] != '\\') {
-            backslashes = 0;
-            i++;
-            continue;
-        }
-        backslashes++;
-        if (backslashes % 2 == 1 && len - i >= 6 && memcmp(json + i + 1, "u0000", 5) == 0) {
-            tg__position(json, i, &line, &col);
-            return tg__fail(TG_ECONFIG,
-                            "config: \"\\u0000\" is not allowed in strings (line %zu, column %zu)",
-                            line, col);
-        }
-        i++;
-    }
-    return TG_OK;
-}
-
-static int tg__is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Parse the text into a tree whose top level is an object. */
+/* Parse the text into a tree whose top level is an object, every key once. */
 static int tg__parse_tree(const char *json, size_t len, json_object **out)
 {
-    struct json_tokener *tok;
-    json_object *root;
-    enum json_tokener_error jerr;
-    size_t end, line, col;
-    int rc;
-
-    *out = NULL;
-    if (len > TG__CONFIG_MAX_BYTES)
-        return tg__fail(TG_ECONFIG, "config: larger than %u bytes", TG__CONFIG_MAX_BYTES);
-    rc = tg__check_bytes(json, len);
-    if (rc != TG_OK)
-        return rc;
-
-    tok = json_tokener_new_ex(TG__CONFIG_MAX_DEPTH);
-    if (!tok)
-        return tg__oom();
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    root = json_tokener_parse_ex(tok, json, (int)len);
-    jerr = json_tokener_get_error(tok);
-    end = json_tokener_get_parse_end(tok);
-    if (jerr == json_tokener_continue) {
-        /* Out of bytes: a NUL tells json-c the input has ended, which
-         * completes a bare top-level scalar ("1", "true"). */
-        root = json_tokener_parse_ex(tok, "", 1);
-        jerr = json_tokener_get_error(tok);
-        if (jerr != json_tokener_success) {
-            json_object_put(root);
-            root = NULL;
-            jerr = json_tokener_continue;
-        }
-    }
-    json_tokener_free(tok);
-
-    if (jerr == json_tokener_continue) {
-        json_object_put(root);
-        return tg__fail(TG_ECONFIG, "config: invalid JSON: unexpected end of input");
-    }
-    if (jerr != json_tokener_success) {
-        json_object_put(root);
-        tg__position(json, end < len ? end : len, &line, &col);
-        if (jerr == json_tokener_error_depth)
-            return tg__fail(TG_ECONFIG,
-                            "config: invalid JSON: nested deeper than %d levels "
-                            "(line %zu, column %zu)",
-                            TG__CONFIG_MAX_DEPTH, line, col);
-        return tg__fail(TG_ECONFIG, "config: invalid JSON: %s (line %zu, column %zu)",
-                        json_tokener_error_desc(jerr), line, col);
-    }
-    while (end < len && tg__is_ws(json[end]))
-        end++;
-    if (end < len) {
-        json_object_put(root);
-        tg__position(json, end, &line, &col);
-        return tg__fail(TG_ECONFIG,
-                        "config: invalid JSON: unexpected data after the top-level value "
-                        "(line %zu, column %zu)",
-                        line, col);
-    }
-    if (!json_object_is_type(root, json_type_object)) {
-        json_object_put(root);
-        return tg__fail(TG_ECONFIG, "config: the top level must be a JSON object");
-    }
-    *out = root;
-    return TG_OK;
+    static const tg__json_limits lim = { "config", TG__CONFIG_MAX_BYTES, TG__CONFIG_MAX_DEPTH,
+                                         TG__JSON_STRICT | TG__JSON_UNIQUE_KEYS | TG__JSON_OBJECT,
+                                         TG_ECONFIG };
+    return tg__json_parse(json, len, &lim, out);
 }
 
 static int tg__unknown_key(const char *parent, const char *key)

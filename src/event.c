@@ -10,6 +10,7 @@
 #include "toolgate/toolgate.h"
 #include "error.h"
 #include "event.h"
+#include "json_in.h"
 #include "json_out.h"
 #include "input.h"
 #include "rfc3339.h"
@@ -61,57 +62,16 @@ static int tg__event_printable(const char *s, size_t n, size_t max)
     return 1;
 }
 
-/* Parse the body into a JSON object: bounded, nesting-limited, nothing after
- * the value. @return TG_OK with *out set (caller puts it); TG_EINVAL, TG_ENOMEM. */
+/* Parse the body into a JSON object: bounded, nesting-limited, strict,
+ * every key once (a body could otherwise say two statuses and be read as
+ * either), nothing after the value. @return TG_OK with *out set (caller puts
+ * it); TG_EINVAL, TG_ENOMEM. */
 static int tg__event_json(const char *body, size_t len, json_object **out)
 {
-    json_tokener *tok;
-    json_object *root;
-    enum json_tokener_error jerr;
-    size_t end;
-
-    *out = NULL;
-    if (!body)
-        return tg__fail(TG_EINVAL, "event: the body is NULL");
-    if (len > TG__EVENT_BODY_MAX)
-        return tg__fail(TG_EINVAL, "event: the body is larger than %d bytes", TG__EVENT_BODY_MAX);
-    if (len == 0)
-        return tg__fail(TG_EINVAL, "event: the body is empty");
-    /* json-c would stop at a NUL and take what precedes it for the whole text. */
-    if (memchr(body, '\0', len))
-        return tg__fail(TG_EINVAL, "event: the body is not JSON (it contains a NUL byte)");
-
-    tok = json_tokener_new_ex(TG__EVENT_JSON_DEPTH);
-    if (!tok)
-        return tg__fail(TG_ENOMEM, "event: out of memory");
-    root = json_tokener_parse_ex(tok, body, (int)len);
-    jerr = json_tokener_get_error(tok);
-    end = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    if (!root) {
-        if (jerr == json_tokener_error_depth)
-            return tg__fail(TG_EINVAL, "event: the body is nested deeper than %d levels",
-                            TG__EVENT_JSON_DEPTH);
-        if (jerr == json_tokener_continue)
-            return tg__fail(TG_EINVAL, "event: the body is not JSON (it ends too early)");
-        if (jerr == json_tokener_success) /* the text "null" */
-            return tg__fail(TG_EINVAL, "event: the body is not a JSON object");
-        return tg__fail(TG_EINVAL, "event: the body is not JSON (%s)",
-                        json_tokener_error_desc(jerr));
-    }
-    while (end < len && (body[end] == ' ' || body[end] == '\t' || body[end] == '\n' ||
-                         body[end] == '\r'))
-        end++;
-    if (end < len) {
-        json_object_put(root);
-        return tg__fail(TG_EINVAL, "event: the body is not JSON (text follows the value)");
-    }
-    if (!json_object_is_type(root, json_type_object)) {
-        json_object_put(root);
-        return tg__fail(TG_EINVAL, "event: the body is not a JSON object");
-    }
-    *out = root;
-    return TG_OK;
+    static const tg__json_limits lim = { "event", TG__EVENT_BODY_MAX, TG__EVENT_JSON_DEPTH,
+                                         TG__JSON_STRICT | TG__JSON_UNIQUE_KEYS | TG__JSON_OBJECT,
+                                         TG_EINVAL };
+    return tg__json_parse(body, len, &lim, out);
 }
 
 /* data.status as a name (any word tg_status_parse knows) or a wire number. */

@@ -58,30 +58,35 @@ int tg__valid_connection(const char *s, size_t *len)
     return 1;
 }
 
-size_t tg__utf8_seq_at(const unsigned char *s)
+size_t tg__utf8_seq_n(const unsigned char *s, size_t left)
 {
     unsigned char c = s[0];
+    size_t n, i;
+
     if (c >= 0xC2 && c <= 0xDF)
-        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    /* Each byte is looked at only after the one before it passed, so a NUL
+     * ends the look (for NUL-terminated text) before anything past it. */
+    for (i = 1; i < n; i++)
+        if (i >= left || (s[i] & 0xC0) != 0x80)
             return 0;
-        if (c == 0xE0 && s[1] < 0xA0)
-            return 0; /* overlong */
-        if (c == 0xED && s[1] >= 0xA0)
-            return 0; /* surrogate */
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && s[1] < 0x90)
-            return 0; /* overlong */
-        if (c == 0xF4 && s[1] >= 0x90)
-            return 0; /* past U+10FFFF */
-        return 4;
-    }
-    return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) ||  /* overlong */
+        (c == 0xED && s[1] >= 0xA0) || /* surrogate */
+        (c == 0xF0 && s[1] < 0x90) ||  /* overlong */
+        (c == 0xF4 && s[1] >= 0x90))   /* past U+10FFFF */
+        return 0;
+    return n;
+}
+
+size_t tg__utf8_seq_at(const unsigned char *s)
+{
+    return tg__utf8_seq_n(s, 4);
 }
 
 int tg__valid_identifier(const char *s, size_t *len)

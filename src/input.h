@@ -17,6 +17,8 @@ int tg__valid_tool_chars(const char *s, size_t n);
  * NUL-terminated string, 0 when invalid: overlong forms, surrogates and code
  * points past U+10FFFF are refused. Reads no byte past a NUL. */
 size_t tg__utf8_seq_at(const unsigned char *s);
+/* The same within the @p left bytes that remain (text not NUL-terminated). */
+size_t tg__utf8_seq_n(const unsigned char *s, size_t left);
 
 /* Set the error message for an invalid name and return TG_EINVAL. @p what is
  * "tool", "connection" or "identifier". */

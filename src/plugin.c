@@ -15,6 +15,7 @@
 #include "toolgate/toolgate.h"
 #include "error.h"
 #include "input.h"
+#include "json_in.h"
 #include "log.h"
 #include "config.h"
 #include "plugin.h"
@@ -84,6 +85,39 @@ static int64_t tg__host_check_started_ms(void)
     return tg__check_started;
 }
 
+static int tg__host_parse_json(const char *text, size_t len, size_t max_bytes, int max_depth,
+                               unsigned flags, const char *what, struct json_object **out,
+                               char *err, size_t errlen)
+{
+    tg__json_limits lim;
+    int rc;
+
+    if (!out)
+        return TG_EINVAL;
+    *out = NULL;
+    lim.what = what ? what : "JSON";
+    lim.max_bytes = max_bytes;
+    lim.max_depth = max_depth > 0 ? max_depth : 1;
+    lim.flags = TG__JSON_STRICT | TG__JSON_UNIQUE_KEYS |
+                (flags & TG_JSON_OBJECT ? TG__JSON_OBJECT : 0u);
+    lim.err = TG_EINVAL;
+    rc = tg__json_parse(text, len, &lim, out);
+    if (rc != TG_OK && err && errlen)
+        snprintf(err, errlen, "%s", tg_error_message());
+    return rc;
+}
+
+static void tg__host_excerpt(const char *s, size_t n, size_t max, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return;
+    if (!s) {
+        out[0] = '\0';
+        return;
+    }
+    tg__excerpt(s, n, max, out, cap);
+}
+
 void tg__plugin_check_begin(void)
 {
     tg__check_started = tg__host_mono_ms();
@@ -107,6 +141,8 @@ static const tg_host tg__host_table = {
     tg__host_parse_rfc3339,
     tg__host_mono_ms,
     tg__host_check_started_ms,
+    tg__host_parse_json,
+    tg__host_excerpt,
 };
 
 const tg_host *tg__host(void)

@@ -551,7 +551,7 @@ static void test_malformed_event_exits_2(void **state)
     static const struct {
         const char *body, *needle;
     } cases[] = {
-        { "not json", "not JSON" },
+        { "not json", "event: invalid JSON: unexpected text (line 1, column" },
         { "[]", "not a JSON object" },
         { "{\"id\":\"e\",\"type\":\"connected_account.updated\",\"occurred_at\":"
           "\"2025-12-02T06:31:34Z\",\"data\":{\"identifier\":\"u\",\"status\":\"X\"}}",
@@ -569,7 +569,7 @@ static void test_malformed_event_exits_2(void **state)
         { "{\"id\":\"e\",\"type\":\"x\",\"occurred_at\":\"2025-12-02T06:31:34Z\"}",
           "data: missing" },
         { "{\"id\":\"e\",\"type\":\"x\",\"occurred_at\":\"2025-12-02T06:31:34Z\",\"data\":{}} {}",
-          "text follows" },
+          "unexpected text after the value" },
         { "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
           "nested deeper" },
     };

@@ -461,16 +461,34 @@ static void test_error_after_rules(void **state)
                  "unknown key \"bogus\"");
 }
 
-static void test_duplicate_keys_last_wins(void **state)
+/* A key given twice is an error naming it: json-c would keep the last one,
+ * and {"on_provider_error":"closed","on_provider_error":"open"} would run
+ * fail-open. */
+static void test_duplicate_keys_refused(void **state)
+{
+    (void)state;
+    expect_error("{\"on_provider_error\":\"closed\",\"on_provider_error\":\"open\"}",
+                 "key \"on_provider_error\" is given twice (line 1, column 31)");
+    expect_error("{\"tools\":{\"map\":{\"t\":\"first\",\"t\":\"second\"}}}",
+                 "key \"tools.map.t\" is given twice");
+    expect_error("{\"cache\":{\"max_entries\":1},\n\"cache\":{\"max_entries\":2}}",
+                 "key \"cache\" is given twice (line 2, column 1)");
+    /* The same key once escaped is the same key. */
+    expect_error("{\"stale_grace_ms\":1,\"stale_grace_\\u006Ds\":2}", "given twice");
+    expect_error("{\"provider\":{\"type\":\"file\",\"path\":\"a\",\"path\":\"b\"}}",
+                 "key \"provider.path\" is given twice");
+}
+
+/* The same name in different objects, or in strings, is no repeat. */
+static void test_same_key_in_other_objects(void **state)
 {
     tg__config c;
     (void)state;
-    expect_ok("{\"tools\":{\"map\":{\"t\":\"first\",\"t\":\"second\"}},"
-              "\"stale_grace_ms\":1,\"stale_grace_ms\":2}",
+    expect_ok("{\"tools\":{\"map\":{\"gmail_x\":\"gmail\"},\"prefixes\":{\"gmail_x\":"
+              "\"gmail\"}},\"cache\":{\"active_ttl_ms\":1}}",
               &c);
-    assert_int_equal(c.n_map, 1);
-    assert_string_equal(c.map[0].connection, "second");
-    assert_int_equal(c.stale_grace_ms, 2);
+    tg__config_free(&c);
+    expect_ok("{\"tools\":{\"map\":{\"a\":\"b\",\"b\":\"a\"}}}", &c);
     tg__config_free(&c);
 }
 
@@ -657,7 +675,8 @@ int main(void)
         cmocka_unit_test(test_wrong_enums),
         cmocka_unit_test(test_rule_errors),
         cmocka_unit_test(test_error_after_rules),
-        cmocka_unit_test(test_duplicate_keys_last_wins),
+        cmocka_unit_test(test_duplicate_keys_refused),
+        cmocka_unit_test(test_same_key_in_other_objects),
         cmocka_unit_test(test_bad_json),
         cmocka_unit_test(test_bad_json_position),
         cmocka_unit_test(test_trailing_garbage),

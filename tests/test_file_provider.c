@@ -253,19 +253,26 @@ static void test_parse_errors(void **unused)
                              ACCT("\"gmail\"", "\"c\"", "\"ACTIV\"")),
                        "accounts file: accounts[2].status: unknown status \"ACTIV\"");
     expect_parse_error("", "accounts file: empty");
-    expect_parse_error("{", "accounts file: invalid JSON: unexpected end of input");
+    expect_parse_error("{", "accounts file: invalid JSON: unexpected end of input (line 1, "
+                            "column 2)");
     expect_parse_error("{\"link_base\":\"https://x\"",
-                       "accounts file: invalid JSON: unexpected end of input");
+                       "accounts file: invalid JSON: unexpected end of input (line 1, column 25)");
     expect_parse_error("{\"link_base\":\"https://x\",}",
-                       "accounts file: invalid JSON at line 1, column 26: unexpected character");
+                       "accounts file: invalid JSON: unexpected character (line 1, column 26)");
+    /* In plain words, never json-c's own ("null expected"). */
     expect_parse_error("{\"link_base\":\n  nope}",
-                       "accounts file: invalid JSON at line 2, column 4: null expected");
+                       "accounts file: invalid JSON: unexpected text (line 2, column 4)");
     expect_parse_error("{\"link_base\":\"https://x\"} x",
-                       "accounts file: invalid JSON at line 1, column 27: trailing data after "
-                       "the top-level value");
+                       "accounts file: invalid JSON: unexpected text after the value (line 1, "
+                       "column 27)");
     expect_parse_error("{\"link_base\":\"https://x\"}{}",
-                       "accounts file: invalid JSON at line 1, column 26: trailing data after "
-                       "the top-level value");
+                       "accounts file: invalid JSON: unexpected text after the value (line 1, "
+                       "column 26)");
+    /* A key given twice is named. */
+    expect_parse_error("{\"link_base\":\"https://x\",\"accounts\":[{\"connection\":\"g\","
+                       "\"identifier\":\"u\",\"status\":\"REVOKED\",\"status\":\"ACTIVE\"}]}",
+                       "accounts file: key \"accounts[].status\" is given twice (line 1, "
+                       "column 92)");
     expect_parse_error("[]", "accounts file: the top level must be a JSON object");
     expect_parse_error("123", "accounts file: the top level must be a JSON object");
     expect_parse_error("\"x\"", "accounts file: the top level must be a JSON object");
@@ -321,7 +328,8 @@ static void test_parse_errors(void **unused)
                        "accounts file: accounts[0].identifier: invalid identifier \"a\\x01b\" "
                        "(must be 1-512 bytes of UTF-8 without control characters)");
     expect_parse_error(FILE1(ACCT("\"g\"", "\"a\\u0000b\"", "1")),
-                       "accounts file: accounts[0].identifier: contains a NUL character");
+                       "accounts file: invalid JSON: \"\\u0000\" is not allowed in strings "
+                       "(line 1, column 71)");
     expect_parse_error(FILE1(ACCT("\"g\"", "\"a\"", "true")),
                        "accounts file: accounts[0].status: must be a string or an integer");
     expect_parse_error(FILE1(ACCT("\"g\"", "\"a\"", "1.5")),
@@ -355,13 +363,13 @@ static void test_parse_errors(void **unused)
                        "accounts file: unknown key \"a\\x09b\\x5C\\xC3\\xA9\" (expected "
                        "\"link_base\" and \"accounts\")");
     /* Not JSON that json-c would take in its lenient mode. */
-    expect_parse_error_prefix("{'link_base':'https://x'}", "accounts file: invalid JSON at line 1");
+    expect_parse_error_prefix("{'link_base':'https://x'}", "accounts file: invalid JSON: ");
     expect_parse_error_prefix("{\"link_base\":\"https://x\",\"accounts\":[],}",
-                              "accounts file: invalid JSON at line 1");
+                              "accounts file: invalid JSON: ");
     /* Invalid UTF-8 inside a string. */
     expect_parse_error_prefix("{\"link_base\":\"https://x\",\"accounts\":[" 
                               "{\"connection\":\"g\",\"identifier\":\"\xff\xfe\",\"status\":1}]}",
-                              "accounts file: invalid JSON at line 1");
+                              "accounts file: invalid JSON: ");
 }
 
 static void test_parse_nul_and_bounds(void **unused)
@@ -376,7 +384,7 @@ static void test_parse_nul_and_bounds(void **unused)
                                         sizeof err),
                      TG_ECONFIG);
     assert_null(a);
-    assert_string_equal(err, "accounts file: NUL byte at line 2, column 12");
+    assert_string_equal(err, "accounts file: invalid JSON: a NUL byte (line 2, column 12)");
 
     /* Over the size bound: refused before a byte is looked at. */
     big = malloc(TG__ACCOUNTS_MAX_BYTES + 1);
@@ -390,7 +398,8 @@ static void test_parse_nul_and_bounds(void **unused)
     assert_int_equal(tg__accounts_parse(tg__host(), big, TG__ACCOUNTS_MAX_BYTES, &a, err,
                                         sizeof err),
                      TG_ECONFIG);
-    assert_string_equal(err, "accounts file: invalid JSON: unexpected end of input");
+    assert_string_equal(err, "accounts file: invalid JSON: unexpected end of input (line 1, "
+                             "column 16777217)");
     free(big);
 
     /* A tiny error buffer is never overrun and stays terminated. */
@@ -439,8 +448,8 @@ static void test_parse_deep(void **unused)
         text[o++] = ']';
     text[o++] = '}';
     text[o] = '\0';
-    expect_parse_error(text, "accounts file: invalid JSON at line 1, column 44: nested deeper "
-                             "than 8 levels");
+    expect_parse_error(text, "accounts file: invalid JSON: nested deeper than 8 levels (line 1, "
+                             "column 44)");
     free(text);
 
     /* Within the depth limit but the wrong shape. */
@@ -788,9 +797,13 @@ static void test_config_errors(void **unused)
                         "config: \"provider.create_missing\" must be a boolean");
     expect_create_error(&d, "{\"pa\\nth\\\"\": 1}", TG_ECONFIG,
                         "config: unknown key \"provider.pa\\x0Ath\\x22\"");
-    expect_create_error(&d, "[]", TG_ECONFIG, "config: \"provider\" must be an object");
-    expect_create_error(&d, "{", TG_ECONFIG, "config: \"provider\" is not valid JSON");
-    expect_create_error(&d, "{} {}", TG_ECONFIG, "config: \"provider\" is not valid JSON");
+    expect_create_error(&d, "[]", TG_ECONFIG, "config: \"provider\": not a JSON object");
+    expect_create_error(&d, "{", TG_ECONFIG,
+                        "config: \"provider\": invalid JSON: unexpected end of input (line 1, "
+                        "column 2)");
+    expect_create_error(&d, "{} {}", TG_ECONFIG,
+                        "config: \"provider\": invalid JSON: unexpected text after the value "
+                        "(line 1, column 4)");
     {
         char cfg[5000];
         memset(cfg, 'p', sizeof cfg);

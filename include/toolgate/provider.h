@@ -25,6 +25,12 @@
 extern "C" {
 #endif
 
+/* json-c's object type (<json-c/json_object.h>): parse_json hands one out. */
+struct json_object;
+
+/* parse_json flags. */
+#define TG_JSON_OBJECT 1u /* the top-level value must be an object */
+
 /* Major ABI version: a plugin built for another major version is refused. */
 #define TG_PROVIDER_ABI_VERSION 1u
 #define TG_PROVIDER_ENTRY_SYMBOL "tg_provider_entry"
@@ -67,6 +73,20 @@ typedef struct tg_host {
      * and then get_link: a provider's own timeout bounds both together when
      * counted from here, retries included. */
     int64_t (*check_started_ms)(void);
+    /* Parse JSON from outside (a file, an answer from the network): at most
+     * @p max_bytes and @p max_depth levels, RFC 8259 strictly, valid UTF-8,
+     * no "\u0000", every key at most once per object, nothing after the
+     * value. On failure writes one line into @p err naming @p what, the
+     * problem and its line and column (never json-c's wording).
+     * @return TG_OK with *out set (a json-c object; the provider puts it —
+     *         it links json-c itself); TG_EINVAL; TG_ENOMEM. */
+    int (*parse_json)(const char *text, size_t len, size_t max_bytes, int max_depth,
+                      unsigned flags, const char *what, struct json_object **out, char *err,
+                      size_t errlen);
+    /* Quote untrusted bytes for a message: at most @p max of the @p n bytes of
+     * @p s, printable ASCII kept, the rest (and quotes, backslashes) as \xNN,
+     * "..." when cut; always NUL-terminated within @p cap (> 0). */
+    void (*excerpt)(const char *s, size_t n, size_t max, char *out, size_t cap);
 } tg_host;
 
 /*

@@ -9,7 +9,6 @@
 
 #include <json-c/json_object.h>
 #include <json-c/json_object_iterator.h>
-#include <json-c/json_tokener.h>
 
 #define HASH_NONFATAL_OOM 1
 #include <uthash.h>
@@ -179,106 +178,26 @@ static int tg__parse_fail(tg__parse *p, int code, const char *fmt, ...)
     return code;
 }
 
-/* Bytes of a rejected value quoted in a message: 4 bytes out per byte in, at
- * worst, plus "..." and the NUL fit TG__ACCOUNTS_EXCERPT_BUF. */
+/* Bytes of a rejected value quoted in a message (the host's excerpt quoting):
+ * 4 bytes out per byte in, at worst, plus "..." and the NUL fit
+ * TG__ACCOUNTS_EXCERPT_BUF. */
 #define TG__EXCERPT_MAX 64
 
-void tg__accounts_excerpt(const char *s, size_t n, char *out, size_t cap)
-{
-    size_t i, o = 0;
-
-    if (cap == 0)
-        return;
-    for (i = 0; i < n && i < TG__EXCERPT_MAX && o + 5 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')
-            out[o++] = (char)c;
-        else
-            o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
-    }
-    if (i < n && o + 4 < cap) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o < cap ? o : cap - 1] = '\0';
-}
-
-
-/* 1-based line and column of byte offset @p off. */
-static void tg__line_col(const char *bytes, size_t off, size_t *line, size_t *col)
-{
-    size_t i;
-    *line = 1;
-    *col = 1;
-    for (i = 0; i < off; i++) {
-        if (bytes[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
-static int tg__is_json_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Parse the whole buffer as one JSON value, refusing trailing data. */
+/* Parse the whole buffer as one JSON value, through the host's bounded
+ * parser (strict, every key once, nothing after the value). */
 static int tg__parse_json(tg__parse *p, const char *bytes, size_t len, json_object **out)
 {
-    json_tokener *tok;
-    json_object *root;
-    enum json_tokener_error jerr;
-    size_t end, line, col;
-    const char *nul;
-
-    *out = NULL;
-    nul = memchr(bytes, '\0', len);
-    if (nul) {
-        tg__line_col(bytes, (size_t)(nul - bytes), &line, &col);
-        return tg__parse_fail(p, TG_ECONFIG, "NUL byte at line %zu, column %zu", line, col);
-    }
-    tok = json_tokener_new_ex(TG__ACCOUNTS_MAX_DEPTH);
-    if (!tok)
+    char why[TG__ACCOUNTS_ERR_MAX];
+    int rc = p->host->parse_json(bytes, len, TG__ACCOUNTS_MAX_BYTES, TG__ACCOUNTS_MAX_DEPTH, 0,
+                                 "accounts file", out, why, sizeof why);
+    if (rc == TG_ENOMEM)
         return tg__parse_fail(p, TG_ENOMEM, "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
-                                    JSON_TOKENER_VALIDATE_UTF8);
-    root = json_tokener_parse_ex(tok, bytes, (int)len);
-    jerr = json_tokener_get_error(tok);
-    end = json_tokener_get_parse_end(tok);
-    if (!root && jerr == json_tokener_continue) {
-        /* The input ended inside a value: a terminating NUL says so, and
-         * completes a bare number at the very end. */
-        root = json_tokener_parse_ex(tok, "", 1);
-        jerr = json_tokener_get_error(tok);
-        end = len;
+    if (rc != TG_OK) {
+        /* The host's message names the file already. */
+        if (p->err && p->errlen)
+            snprintf(p->err, p->errlen, "%s", why);
+        return TG_ECONFIG;
     }
-    json_tokener_free(tok);
-    if (!root) {
-        if (jerr == json_tokener_continue || end >= len)
-            return tg__parse_fail(p, TG_ECONFIG, "invalid JSON: unexpected end of input");
-        tg__line_col(bytes, end, &line, &col);
-        if (jerr == json_tokener_error_depth)
-            return tg__parse_fail(p, TG_ECONFIG,
-                                  "invalid JSON at line %zu, column %zu: nested deeper "
-                                  "than %d levels",
-                                  line, col, TG__ACCOUNTS_MAX_DEPTH);
-        return tg__parse_fail(p, TG_ECONFIG, "invalid JSON at line %zu, column %zu: %s", line,
-                              col, json_tokener_error_desc(jerr));
-    }
-    while (end < len && tg__is_json_space(bytes[end]))
-        end++;
-    if (end < len) {
-        json_object_put(root);
-        tg__line_col(bytes, end, &line, &col);
-        return tg__parse_fail(p, TG_ECONFIG,
-                              "invalid JSON at line %zu, column %zu: trailing data after the "
-                              "top-level value",
-                              line, col);
-    }
-    *out = root;
     return TG_OK;
 }
 
@@ -374,7 +293,7 @@ static int tg__account_status(tg__parse *p, json_object *acct, size_t idx, tg_st
                               "accounts[%zu].status: must be a string or an integer", idx);
     }
     if (p->host->status_parse(text, out) != TG_OK) {
-        tg__accounts_excerpt(text, strlen(text), ex, sizeof ex);
+        p->host->excerpt(text, strlen(text), TG__EXCERPT_MAX, ex, sizeof ex);
         return tg__parse_fail(p, TG_ECONFIG, "accounts[%zu].status: unknown status \"%s\"", idx,
                               ex);
     }
@@ -399,7 +318,7 @@ static int tg__parse_account(tg__parse *p, json_object *acct, size_t idx, tg__ac
         const char *k = json_object_iter_peek_name(&it);
         if (strcmp(k, "connection") != 0 && strcmp(k, "identifier") != 0 &&
             strcmp(k, "status") != 0) {
-            tg__accounts_excerpt(k, strlen(k), ex, sizeof ex);
+            p->host->excerpt(k, strlen(k), TG__EXCERPT_MAX, ex, sizeof ex);
             return tg__parse_fail(p, TG_ECONFIG, "accounts[%zu]: unknown key \"%s\"", idx, ex);
         }
     }
@@ -407,7 +326,7 @@ static int tg__parse_account(tg__parse *p, json_object *acct, size_t idx, tg__ac
     if (rc != TG_OK)
         return rc;
     if (!p->host->valid_connection(conn)) {
-        tg__accounts_excerpt(conn, clen, ex, sizeof ex);
+        p->host->excerpt(conn, clen, TG__EXCERPT_MAX, ex, sizeof ex);
         return tg__parse_fail(p, TG_ECONFIG,
                               "accounts[%zu].connection: invalid connection \"%s\" (must be 1-%d "
                               "characters of A-Z a-z 0-9 _ - : and space)",
@@ -417,7 +336,7 @@ static int tg__parse_account(tg__parse *p, json_object *acct, size_t idx, tg__ac
     if (rc != TG_OK)
         return rc;
     if (!p->host->valid_identifier(ident)) {
-        tg__accounts_excerpt(ident, ilen, ex, sizeof ex);
+        p->host->excerpt(ident, ilen, TG__EXCERPT_MAX, ex, sizeof ex);
         return tg__parse_fail(p, TG_ECONFIG,
                               "accounts[%zu].identifier: invalid identifier \"%s\" (must be 1-%d "
                               "bytes of UTF-8 without control characters)",
@@ -428,8 +347,8 @@ static int tg__parse_account(tg__parse *p, json_object *acct, size_t idx, tg__ac
         return rc;
     rc = tg__account_insert(a, conn, clen, ident, ilen, status, (uint32_t)idx, &first);
     if (rc == 1) {
-        tg__accounts_excerpt(conn, clen, ex, sizeof ex);
-        tg__accounts_excerpt(ident, ilen, ex2, sizeof ex2);
+        p->host->excerpt(conn, clen, TG__EXCERPT_MAX, ex, sizeof ex);
+        p->host->excerpt(ident, ilen, TG__EXCERPT_MAX, ex2, sizeof ex2);
         return tg__parse_fail(p, TG_ECONFIG,
                               "accounts[%zu]: duplicate account (connection \"%s\", identifier "
                               "\"%s\"), first listed at accounts[%u]",
@@ -457,7 +376,7 @@ static int tg__parse_root(tg__parse *p, json_object *root, tg__accounts *a)
     for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
         const char *k = json_object_iter_peek_name(&it);
         if (strcmp(k, "link_base") != 0 && strcmp(k, "accounts") != 0) {
-            tg__accounts_excerpt(k, strlen(k), ex, sizeof ex);
+            p->host->excerpt(k, strlen(k), TG__EXCERPT_MAX, ex, sizeof ex);
             return tg__parse_fail(p, TG_ECONFIG,
                                   "unknown key \"%s\" (expected \"link_base\" and \"accounts\")",
                                   ex);
@@ -485,9 +404,9 @@ static int tg__parse_root(tg__parse *p, json_object *root, tg__accounts *a)
 
 static int tg__host_usable(const tg_host *host)
 {
-    return host && host->struct_size >= offsetof(tg_host, valid_identifier) +
-                                             sizeof host->valid_identifier &&
-           host->status_parse && host->valid_connection && host->valid_identifier;
+    return host && host->struct_size >= offsetof(tg_host, excerpt) + sizeof host->excerpt &&
+           host->status_parse && host->valid_connection && host->valid_identifier &&
+           host->parse_json && host->excerpt;
 }
 
 int tg__accounts_parse(const tg_host *host, const char *bytes, size_t len, tg__accounts **out,

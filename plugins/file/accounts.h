@@ -32,7 +32,8 @@ typedef struct tg__accounts tg__accounts;
 
 /**
  * Parse an accounts file.
- * @param host   host services (name checks, status parsing); borrowed.
+ * @param host   host services (name checks, status parsing, bounded JSON
+ *               parsing, excerpt quoting); borrowed.
  * @param bytes  the file's content; need not be NUL-terminated.
  * @param out    receives the accounts; caller frees with tg__accounts_free().
  *               NULL on failure.
@@ -70,10 +71,5 @@ size_t tg__accounts_count(const tg__accounts *a);
 /* The file's link_base (borrowed, valid until the set is freed); NULL for a
  * set made by tg__accounts_new(). */
 const char *tg__accounts_link_base(const tg__accounts *a);
-
-/* Quote an untrusted value in a message: at most its first 64 bytes, those
- * outside printable ASCII (and quotes, backslashes) as \xNN, "..." when cut.
- * Always NUL-terminates @p out (cap > 0). */
-void tg__accounts_excerpt(const char *s, size_t n, char *out, size_t cap);
 
 #endif

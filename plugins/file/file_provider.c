@@ -21,7 +21,6 @@
 
 #include <json-c/json_object.h>
 #include <json-c/json_object_iterator.h>
-#include <json-c/json_tokener.h>
 
 #include "toolgate/provider.h"
 #include "accounts.h"
@@ -66,30 +65,13 @@ typedef struct tg__file_state {
 
 static json_object *tg__file_parse_config(const tg_host *host, const char *text)
 {
-    json_tokener *tok;
-    json_object *root;
-    size_t len = strnlen(text, TG__FILE_CONFIG_MAX + 1), end;
-
-    if (len > TG__FILE_CONFIG_MAX) {
-        host->set_error("config: \"provider\" is larger than %d bytes", TG__FILE_CONFIG_MAX);
-        return NULL;
-    }
-    tok = json_tokener_new_ex(TG__FILE_CONFIG_DEPTH);
-    if (!tok) {
-        host->set_error("out of memory");
-        return NULL;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
-                                    JSON_TOKENER_VALIDATE_UTF8);
-    root = json_tokener_parse_ex(tok, text, (int)len + 1);
-    end = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    while (root && end < len &&
-           (text[end] == ' ' || text[end] == '\t' || text[end] == '\n' || text[end] == '\r'))
-        end++;
-    if (!root || end < len) {
-        json_object_put(root);
-        host->set_error("config: \"provider\" is not valid JSON");
+    char why[TG__ACCOUNTS_ERR_MAX];
+    json_object *root = NULL;
+    int rc = host->parse_json(text, strnlen(text, TG__FILE_CONFIG_MAX + 1), TG__FILE_CONFIG_MAX,
+                              TG__FILE_CONFIG_DEPTH, TG_JSON_OBJECT, "config: \"provider\"",
+                              &root, why, sizeof why);
+    if (rc != TG_OK) {
+        host->set_error("%s", rc == TG_ENOMEM ? "out of memory" : why);
         return NULL;
     }
     return root;
@@ -121,7 +103,7 @@ static int tg__file_config(const tg_host *host, const char *config_json, const c
     for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
         const char *k = json_object_iter_peek_name(&it);
         if (strcmp(k, "path") != 0 && strcmp(k, "create_missing") != 0) {
-            tg__accounts_excerpt(k, strlen(k), ex, sizeof ex);
+            host->excerpt(k, strlen(k), 64, ex, sizeof ex);
             host->set_error("config: unknown key \"provider.%s\"", ex);
             goto out;
         }
@@ -364,10 +346,9 @@ static int tg__file_refresh(tg__file_state *s)
 static int tg__file_host_usable(const tg_host *host)
 {
     return host && host->abi_version == TG_PROVIDER_ABI_VERSION &&
-           host->struct_size >=
-               offsetof(tg_host, valid_identifier) + sizeof host->valid_identifier &&
+           host->struct_size >= offsetof(tg_host, excerpt) + sizeof host->excerpt &&
            host->set_error && host->status_parse && host->wall_ms && host->valid_connection &&
-           host->valid_identifier;
+           host->valid_identifier && host->parse_json && host->excerpt;
 }
 
 static void tg__file_destroy(void *state);

@@ -46,7 +46,12 @@ int cli_report_call(const cli_command *cmd, int rc)
     /* Bad input, or a configuration found bad only when first used (e.g.
      * client credentials the token endpoint refuses): DESIGN §8 exit 2. */
     if (rc == TG_EINVAL || rc == TG_ECONFIG || rc == TG_EPLUGIN) {
-        cli_error("%s: %s", cmd->name, detail);
+        size_t n = strlen(cmd->name);
+        /* "event: ..." from the library needs no second "event: ". */
+        if (strncmp(detail, cmd->name, n) == 0 && detail[n] == ':')
+            cli_error("%s", detail);
+        else
+            cli_error("%s: %s", cmd->name, detail);
         return CLI_EXIT_USAGE;
     }
     if (strcmp(detail, tg_strerror(rc)) == 0)
