@@ -14,13 +14,42 @@ const SYSTEM_NAMES = {
 
 let native = null;
 
+// The library keeps per-thread state whose destructors run when a thread
+// ends (libuv's pool threads included, at exit). koffi unloads a library when
+// the process tears down, before those threads end; pinning it with
+// RTLD_NODELETE keeps its code mapped for as long as the process lives.
+const PIN = {
+  linux: { libc: ['libc.so.6', 'libc.so'], mode: 0x1002 }, // RTLD_NOW | RTLD_NODELETE
+  darwin: { libc: ['libSystem.B.dylib'], mode: 0x82 },
+};
+
+function pinLibrary(koffi, name) {
+  const how = PIN[process.platform];
+  if (!how) return;
+  for (const libcName of how.libc) {
+    let libc;
+    try {
+      libc = koffi.load(libcName);
+    } catch {
+      continue;
+    }
+    const dlopen = libc.func('void *dlopen(const char *path, int mode)');
+    if (!dlopen(name, how.mode)) {
+      throw new ToolgateError('ELIBRARY', `toolgate: cannot pin ${name} in memory`);
+    }
+    return;
+  }
+}
+
 function loadLibrary(koffi) {
   const explicit = process.env.TOOLGATE_LIBRARY;
   const names = explicit ? [explicit] : SYSTEM_NAMES[process.platform] || ['libtoolgate.so'];
   const failures = [];
   for (const name of names) {
     try {
-      return koffi.load(name);
+      const lib = koffi.load(name);
+      pinLibrary(koffi, name);
+      return lib;
     } catch (err) {
       failures.push(`${name}: ${err.message}`);
     }
