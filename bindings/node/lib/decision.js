@@ -3,7 +3,9 @@
 // exactly the keys verdict, tool, connection, identifier, status, link,
 // link_expires_at, reason, source, stale, absent values null.
 
+const VERDICT_ALLOW = 0;
 const VERDICT_NEEDS_AUTHORIZATION = 1;
+const STATUS_UNKNOWN = 0;
 const SOURCE_NAMES = [null, 'cache', 'provider', 'shared'];
 
 function pad(n, width) {
@@ -19,9 +21,18 @@ function rfc3339(ms) {
   );
 }
 
+/** The status of @p d: its name, or null when it has none. */
+function readStatus(n, d) {
+  const status = n.status(d);
+  // UNKNOWN is also what a decision without a status reports.
+  if (status === STATUS_UNKNOWN && !n.hasStatus(d)) return null;
+  return n.statusNames[status];
+}
+
 /**
  * Read native decision @p d. The tool and identifier are the caller's own
- * strings (the decision holds equal copies), so they are not read back.
+ * strings (the decision holds equal copies), so they are not read back. Each
+ * getter is a call into the library: read only what the verdict can hold.
  */
 function readDecision(n, d, tool, identifier) {
   const verdict = n.verdict(d);
@@ -37,13 +48,13 @@ function readDecision(n, d, tool, identifier) {
     tool,
     connection: n.connection(d),
     identifier,
-    status: n.hasStatus(d) ? n.statusNames[n.status(d)] : null,
+    status: readStatus(n, d),
     link,
     link_expires_at: expires,
     reason: n.reason(d),
     source: SOURCE_NAMES[n.source(d)] ?? null,
-    stale: n.stale(d) !== 0,
+    stale: verdict === VERDICT_ALLOW && n.stale(d) !== 0, // only an ALLOW is ever stale
   };
 }
 
-module.exports = { readDecision, rfc3339 };
+module.exports = { readDecision, readStatus, rfc3339 };

@@ -6,7 +6,7 @@
 // loop (tg_gate_try_check), and sends only misses to the pool.
 
 const { getNative } = require('./native');
-const { readDecision, rfc3339 } = require('./decision');
+const { readDecision, readStatus, rfc3339 } = require('./decision');
 const { ToolgateError, InputError, errorFromCode, codeName } = require('./errors');
 
 const TG_EWOULDBLOCK = -13;
@@ -229,11 +229,6 @@ class Gate {
     }
   }
 
-  #statusOf(d) {
-    const n = this.#n;
-    return n.hasStatus(d) ? n.statusNames[n.status(d)] : null;
-  }
-
   /**
    * The status of (connection, identifier): "ACTIVE", "EXPIRED", …, or null
    * when the provider could not tell. A cache miss asks the provider.
@@ -245,7 +240,7 @@ class Gate {
     const id = text('identifier', identifier);
     const rc = n.gateCheckConnection(g, c, id, this.#d);
     if (rc !== 0) throw syncError(n, rc, 'status');
-    return this.#statusOf(this.#d);
+    return readStatus(this.#n, this.#d);
   }
 
   /** status() on the thread pool. */
@@ -261,7 +256,7 @@ class Gate {
         (d) => [g, c, id, d],
         (rc, d) => {
           if (rc !== 0) throw poolError(n, rc, 'statusAsync');
-          return this.#statusOf(d);
+          return readStatus(n, d);
         },
       );
     } catch (err) {
