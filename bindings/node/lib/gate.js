@@ -49,6 +49,15 @@ function millis(what, value, fallback) {
   return value;
 }
 
+/** @p fn's promise; what it throws becomes a rejection (a Promise API never throws). */
+function promised(fn) {
+  try {
+    return fn();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
 /** The error for a failed synchronous call: the detail is on this thread. */
 function syncError(n, rc, op) {
   const detail = n.errorMessage();
@@ -170,11 +179,7 @@ class Gate {
    * once; a miss runs on the thread pool.
    */
   checkAsync(tool, identifier) {
-    try {
-      return this.#checkAsync(tool, identifier, null);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return promised(() => this.#checkAsync(tool, identifier, null));
   }
 
   #checkAsync(tool, identifier, encode) {
@@ -222,11 +227,7 @@ class Gate {
    * can be written in the library's own encodings.
    */
   [kDecideAsync](tool, identifier, encode) {
-    try {
-      return this.#checkAsync(tool, identifier, encode);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return promised(() => this.#checkAsync(tool, identifier, encode));
   }
 
   /**
@@ -245,7 +246,7 @@ class Gate {
 
   /** status() on the thread pool. */
   statusAsync(connection, identifier) {
-    try {
+    return promised(() => {
       const n = this.#n;
       const g = this.#live('statusAsync');
       const c = text('connection', connection);
@@ -259,9 +260,7 @@ class Gate {
           return readStatus(n, d);
         },
       );
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   #linkCall(op, g, c, id, run) {
@@ -295,7 +294,7 @@ class Gate {
 
   /** link() on the thread pool. */
   linkAsync(connection, identifier) {
-    try {
+    return promised(() => {
       const n = this.#n;
       const g = this.#live('linkAsync');
       const c = text('connection', connection);
@@ -304,9 +303,7 @@ class Gate {
       return this.#linkCall('linkAsync', g, c, id, (args, finish) =>
         this.#onPool(n.gateLink, () => args, (rc) => finish(rc, poolError)),
       );
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   /**
@@ -360,11 +357,7 @@ class Gate {
    * or the gate is closed.
    */
   wait(connection, identifier, options = {}) {
-    try {
-      return this.#wait(connection, identifier, options);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return promised(() => this.#wait(connection, identifier, options));
   }
 
   #wait(connection, identifier, { timeoutMs, pollMs, maxPollMs, signal } = {}) {
