@@ -40,9 +40,10 @@ describe('checkAsync', () => {
       assert.ok(Date.now() - started >= 1400, 'the injected latency was served');
       assert.equal(d.verdict, 'ALLOW');
       assert.equal(d.source, 'provider');
-      // 1.5 s at one tick per 20 ms is 75 ticks on an idle loop; a blocked
-      // loop would see none. Half leaves room for a loaded machine.
-      assert.ok(ticks >= 35, `the interval fired ${ticks} times during the miss`);
+      // 1.5 s at one tick per 20 ms is 75 ticks on an idle loop; a loop
+      // blocked by the miss would see at most one. 10 leaves room for a
+      // heavily loaded machine.
+      assert.ok(ticks >= 10, `the interval fired ${ticks} times during the miss`);
     } finally {
       gate.close();
     }
