@@ -203,7 +203,9 @@ void tg__decision_put_json(tg__out *o, const tg_decision *d)
     if (d->source == TG_SOURCE_NONE)
         tg__puts(o, "null");
     else
-        tg__put_string(o, d->source == TG_SOURCE_CACHE ? "cache" : "provider");
+        tg__put_string(o, d->source == TG_SOURCE_CACHE    ? "cache"
+                          : d->source == TG_SOURCE_SHARED ? "shared"
+                                                          : "provider");
     tg__put_key(o, "stale", 0);
     tg__puts(o, d->stale ? "true" : "false");
     tg__puts(o, "}");

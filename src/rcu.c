@@ -30,9 +30,12 @@ static long tg__membarrier(int cmd)
 #endif
 }
 
+static int tg__rcu_have_key;
+
 static void tg__rcu_thread_exit(void *arg)
 {
     tg__reader *r = arg;
+    tg__rcu_self = NULL;
     atomic_store_explicit(&r->epoch, 0, memory_order_release);
     atomic_store_explicit(&r->in_use, 0, memory_order_release);
 }
@@ -43,7 +46,33 @@ static void tg__rcu_init(void)
     if (mask > 0 && (mask & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
         tg__membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
         tg__rcu_fast = 1;
-    (void)pthread_key_create(&tg__rcu_key, tg__rcu_thread_exit);
+    tg__rcu_have_key = pthread_key_create(&tg__rcu_key, tg__rcu_thread_exit) == 0;
+}
+
+/* The library is being unloaded (dlclose) or the process is ending: no
+ * thread may be inside the library any more. Delete the thread-exit hook,
+ * which would otherwise point into unmapped code for threads that outlive
+ * the library, and free the records. */
+__attribute__((destructor)) static void tg__rcu_unload(void)
+{
+    tg__reader *r, *next;
+
+    if (tg__rcu_have_key) {
+        (void)pthread_key_delete(tg__rcu_key);
+        tg__rcu_have_key = 0;
+    }
+    tg__rcu_self = NULL;
+    r = atomic_exchange_explicit(&tg__rcu_readers, NULL, memory_order_acq_rel);
+    for (; r; r = next) {
+        next = r->next;
+        free(r);
+    }
+}
+
+void tg__rcu_use_fences(void)
+{
+    pthread_once(&tg__rcu_once, tg__rcu_init);
+    tg__rcu_fast = 0;
 }
 
 tg__reader *tg__rcu_register(void)
@@ -69,7 +98,8 @@ tg__reader *tg__rcu_register(void)
         atomic_store_explicit(&tg__rcu_readers, r, memory_order_release);
         pthread_mutex_unlock(&tg__rcu_lock);
     }
-    (void)pthread_setspecific(tg__rcu_key, r);
+    if (tg__rcu_have_key)
+        (void)pthread_setspecific(tg__rcu_key, r);
     tg__rcu_self = r;
     return r;
 }
@@ -83,7 +113,7 @@ static uint64_t tg__rcu_oldest_reader(void)
     if (tg__rcu_fast)
         (void)tg__membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
     else
-        (void)atomic_fetch_add_explicit(&tg__rcu_epoch, 0, memory_order_seq_cst);
+        atomic_thread_fence(memory_order_seq_cst); /* pairs with the readers' fence */
     for (r = atomic_load_explicit(&tg__rcu_readers, memory_order_acquire); r; r = r->next) {
         uint64_t e = atomic_load_explicit(&r->epoch, memory_order_seq_cst);
         if (e != 0 && e < oldest)

@@ -9,8 +9,15 @@
  *
  * Where the kernel offers membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), the
  * reader's store→load ordering is enforced by the writer's membarrier() before
- * it scans the readers, so the read side needs no fence; elsewhere the reader
- * uses a sequentially consistent exchange (a full barrier).
+ * it scans the readers, so the read side needs no fence. Elsewhere the reader
+ * stores its epoch and then issues a sequentially consistent fence, and the
+ * writer issues one before it scans: of two threads that each store and then
+ * fence, at least one sees the other's store (C11 7.17.4), so a writer never
+ * misses a reader that may hold what it frees.
+ *
+ * Thread exit clears the thread's record; unloading the library (dlclose)
+ * deletes the thread-exit hook and frees the records, so a library loaded and
+ * unloaded again leaves nothing behind in threads that outlive it.
  */
 #ifndef TG_SRC_RCU_H
 #define TG_SRC_RCU_H
@@ -46,6 +53,9 @@ extern _Atomic uint64_t tg__rcu_epoch;
 extern int tg__rcu_fast; /* membarrier available: readers need no fence */
 extern _Thread_local tg__reader *tg__rcu_self __attribute__((tls_model("initial-exec")));
 
+/* Tests: use the fence-based protocol even where membarrier is available. */
+void tg__rcu_use_fences(void);
+
 /* Register the calling thread (first read section); NULL when out of memory. */
 tg__reader *tg__rcu_register(void);
 
@@ -58,12 +68,11 @@ static inline tg__reader *tg__rcu_reader(void)
 static inline void tg__rcu_enter(tg__reader *r)
 {
     uint64_t e = atomic_load_explicit(&tg__rcu_epoch, memory_order_acquire);
-    if (tg__rcu_fast) {
-        atomic_store_explicit(&r->epoch, e, memory_order_release);
-        atomic_signal_fence(memory_order_seq_cst);
-    } else {
-        (void)atomic_exchange_explicit(&r->epoch, e, memory_order_seq_cst);
-    }
+    atomic_store_explicit(&r->epoch, e, memory_order_release);
+    if (tg__rcu_fast)
+        atomic_signal_fence(memory_order_seq_cst); /* the compiler keeps the order */
+    else
+        atomic_thread_fence(memory_order_seq_cst); /* store before the loads that follow */
 }
 
 static inline void tg__rcu_exit(tg__reader *r)

@@ -13,6 +13,7 @@
 
 #include "fail_alloc.h"
 #include "gate_env.h"
+#include "horizon.h"
 
 #define UPDATED "connected_account.status_updated"
 #define DELETED "connected_account.deleted"
@@ -221,6 +222,48 @@ static void test_event_seen_only_once_applied(void **state)
     }
 }
 
+/* Tombstones are kept at least TG__HORIZON_KEEP_MS of real time after they
+ * were last raised, and pruned some time after. */
+static void test_horizons_kept_then_pruned(void **state)
+{
+    tg__horizons h;
+    const int64_t t0 = 5000000;
+    (void)state;
+
+    tg__horizons_init(&h);
+    assert_int_equal(tg__horizon_get(&h, NULL, "old", 3, 1), TG__NO_EVENT);
+    assert_int_equal(tg__horizon_raise(&h, NULL, "old", 3, 1, 100, t0), TG_OK);
+    assert_int_equal(tg__horizon_raise(&h, NULL, "old", 3, 1, 50, t0), TG_OK); /* no lower */
+    assert_int_equal(tg__horizon_get(&h, NULL, "old", 3, 1), 100);
+    /* Raising another key an hour later (to the millisecond) prunes nothing. */
+    assert_int_equal(tg__horizon_raise(&h, NULL, "new", 3, 2, 200, t0 + TG__HORIZON_KEEP_MS),
+                     TG_OK);
+    assert_int_equal(tg__horizon_get(&h, NULL, "old", 3, 1), 100);
+    /* Past the retention, a later raise prunes the old record. */
+    assert_int_equal(tg__horizon_raise(&h, NULL, "new", 3, 2, 300,
+                                       t0 + 2 * TG__HORIZON_KEEP_MS + 1),
+                     TG_OK);
+    assert_int_equal(tg__horizon_get(&h, NULL, "old", 3, 1), TG__NO_EVENT);
+    assert_int_equal(tg__horizon_get(&h, NULL, "new", 3, 2), 300);
+    /* Many records: the table grows and finds them all. */
+    {
+        char id[16];
+        int i;
+        for (i = 0; i < 2000; i++) {
+            snprintf(id, sizeof id, "id%d", i);
+            assert_int_equal(tg__horizon_raise(&h, NULL, id, strlen(id), (uint64_t)i * 7919u,
+                                               i + 1, t0 + 3 * TG__HORIZON_KEEP_MS),
+                             TG_OK);
+        }
+        for (i = 0; i < 2000; i++) {
+            snprintf(id, sizeof id, "id%d", i);
+            assert_int_equal(tg__horizon_get(&h, NULL, id, strlen(id), (uint64_t)i * 7919u),
+                             i + 1);
+        }
+    }
+    tg__horizons_destroy(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_invalidation_and_eviction_lose_nothing),
         cmocka_unit_test(test_event_older_than_provider_answer),
         cmocka_unit_test(test_event_seen_only_once_applied),
+        cmocka_unit_test(test_horizons_kept_then_pruned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,6 +41,7 @@
 #include "toolgate/provider.h"
 #include "toolgate/toolgate.h"
 #include "fake_provider.h"
+#include "rcu.h"
 
 #define CHECKERS 4
 #define N_IDS 300
@@ -504,12 +505,23 @@ static void test_open_with_failures(void **state)
     run_phase(&ph);
 }
 
+/* The read protocol without membarrier (a reader's fence instead), as on a
+ * kernel that lacks it. Last: it switches the process over. */
+static void test_closed_with_fences(void **state)
+{
+    phase ph = { "closed", 64, 1, total_seconds() * 0.3 };
+    (void)state;
+    tg__rcu_use_fences();
+    run_phase(&ph);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_closed_no_failures),
         cmocka_unit_test(test_stale_with_failures),
         cmocka_unit_test(test_open_with_failures),
+        cmocka_unit_test(test_closed_with_fences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
