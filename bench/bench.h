@@ -45,6 +45,13 @@ typedef struct bench_provider_state {
     tg_status status;
 } bench_provider_state;
 
+/* A gate whose provider answers @p status, with every key cached
+ * (bench/hit.c). Caller frees with tg_gate_free(). */
+tg_gate *bench_gate(const bench_keys *k, bench_provider_state *ps, tg_status status);
+/* ns per check over @p rounds passes of the keys; every verdict @p expect. */
+double bench_time_checks(tg_gate *g, const bench_keys *k, tg_decision *d, int rounds,
+                         tg_verdict expect);
+
 /* Counting allocator (bench/alloc_count.c). */
 void bench_alloc_count_start(void);
 uint64_t bench_alloc_count_stop(void);
@@ -58,12 +65,16 @@ typedef struct bench_results {
     double http_requests_per_miss;
     long singleflight_provider_calls;
     double bytes_per_entry_1m;
+    /* Hits before and after 10,000 crafted tool names (bench/crafted.c). */
+    bench_figure crafted_before_ns, crafted_after_ns;
+    bench_figure crafted_late_ns; /* tools first met after the flood */
 } bench_results;
 
 void bench_hit_figures(const bench_opts *o, const bench_keys *k, bench_results *r);
 void bench_thread_figures(const bench_opts *o, const bench_keys *k, bench_results *r);
 void bench_memory_figure(const bench_opts *o, bench_results *r);
 int bench_http_figures(const bench_opts *o, bench_results *r);
+void bench_crafted_figure(const bench_opts *o, const bench_keys *k, bench_results *r);
 void bench_hit_loop(long n);
 
 #endif

@@ -17,7 +17,7 @@ typedef struct bench_item {
 static volatile unsigned long bench_sink;
 
 /* A gate whose provider answers @p status, with every key cached. */
-static tg_gate *bench_gate(const bench_keys *k, bench_provider_state *ps, tg_status status)
+tg_gate *bench_gate(const bench_keys *k, bench_provider_state *ps, tg_status status)
 {
     char cfg[2048];
     tg_gate *g;
@@ -40,8 +40,8 @@ static tg_gate *bench_gate(const bench_keys *k, bench_provider_state *ps, tg_sta
 
 /* ns per check over @p rounds passes of the shuffled keys; every verdict
  * must be @p expect. */
-static double bench_time_checks(tg_gate *g, const bench_keys *k, tg_decision *d, int rounds,
-                                tg_verdict expect)
+double bench_time_checks(tg_gate *g, const bench_keys *k, tg_decision *d, int rounds,
+                         tg_verdict expect)
 {
     double t0 = bench_now_ns(), t1;
     unsigned long wrong = 0;

@@ -52,6 +52,12 @@ static void print_json(const bench_results *r)
     json_figure("checks_per_s_2t", r->cps_2t.median, 0);
     json_figure("scaling_2t", r->cps_2t.median / r->cps_1t.median, 0);
     json_figure("allocs_per_hit", r->allocs_per_hit, 0);
+    json_figure("hit_after_crafted_tools_ns", r->crafted_after_ns.median, 0);
+    json_figure("crafted_tools_ratio", r->crafted_after_ns.median / r->crafted_before_ns.median,
+                0);
+    json_figure("tools_met_after_crafted_ns", r->crafted_late_ns.median, 0);
+    json_figure("tools_met_after_crafted_ratio",
+                r->crafted_late_ns.median / r->crafted_before_ns.median, 0);
     if (r->have_http) {
         json_figure("miss_ns", r->miss_ns.median, 0);
         json_figure("http_requests_per_miss", r->http_requests_per_miss, 0);
@@ -86,6 +92,12 @@ static void print_table(const bench_results *r)
     snprintf(note, sizeof note, "scaling %.2f (>= 1.9)", r->cps_2t.median / r->cps_1t.median);
     row("checks/s, 2 threads", &r->cps_2t, "1/s", note);
     printf("%-34s %12.3f %38s (= 0)\n", "allocations per hit", r->allocs_per_hit, "");
+    snprintf(note, sizeof note, "ratio %.2f to before (<= 2)",
+             r->crafted_after_ns.median / r->crafted_before_ns.median);
+    row("hit after 10,000 crafted tools", &r->crafted_after_ns, "ns", note);
+    snprintf(note, sizeof note, "ratio %.2f (memo full: rules)",
+             r->crafted_late_ns.median / r->crafted_before_ns.median);
+    row("tool first met after the flood", &r->crafted_late_ns, "ns", note);
     if (r->have_http) {
         snprintf(note, sizeof note, "%.3f requests/miss (<= 1.05)", r->http_requests_per_miss);
         row("miss: expired entry, dev server", &r->miss_ns, "ns", note);
@@ -140,6 +152,7 @@ int main(int argc, char **argv)
     if (!o.json)
         fprintf(stderr, "measuring the hit path...\n");
     bench_hit_figures(&o, &keys, &r);
+    bench_crafted_figure(&o, &keys, &r);
     if (!o.json)
         fprintf(stderr, "measuring threads...\n");
     bench_thread_figures(&o, &keys, &r);

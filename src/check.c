@@ -88,7 +88,8 @@ tg__gate_check(tg_gate *g, const char *tool, const char *identifier, tg_decision
     if (t) {
         conn = t->conn;
     } else {
-        if (!tg__valid_tool(tool, &tool_len))
+        /* tool_len is the length when within the limit: check its bytes. */
+        if (tool_len == 0 || tool_len > TG_TOOL_MAX || !tg__valid_tool_chars(tool, tool_len))
             return tg__invalid_input("tool", tool);
         conn = tg__rules_resolve(g->rules, tool, tool_len);
         t = tg__tool_memo_add(&g->tools, tool, tool_len, tool_hash, conn);

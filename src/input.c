@@ -7,16 +7,33 @@
 #include "error.h"
 #include "input.h"
 
+/* Which bytes may appear in a tool name (1) and a connection name (2): one
+ * table lookup per byte, since every check of a tool name the gate has not
+ * met before walks it. */
+static const unsigned char tg__name_chars[256] = {
+    ['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3, ['G'] = 3, ['H'] = 3,
+    ['I'] = 3, ['J'] = 3, ['K'] = 3, ['L'] = 3, ['M'] = 3, ['N'] = 3, ['O'] = 3, ['P'] = 3,
+    ['Q'] = 3, ['R'] = 3, ['S'] = 3, ['T'] = 3, ['U'] = 3, ['V'] = 3, ['W'] = 3, ['X'] = 3,
+    ['Y'] = 3, ['Z'] = 3,
+    ['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['e'] = 3, ['f'] = 3, ['g'] = 3, ['h'] = 3,
+    ['i'] = 3, ['j'] = 3, ['k'] = 3, ['l'] = 3, ['m'] = 3, ['n'] = 3, ['o'] = 3, ['p'] = 3,
+    ['q'] = 3, ['r'] = 3, ['s'] = 3, ['t'] = 3, ['u'] = 3, ['v'] = 3, ['w'] = 3, ['x'] = 3,
+    ['y'] = 3, ['z'] = 3,
+    ['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3, ['5'] = 3, ['6'] = 3, ['7'] = 3,
+    ['8'] = 3, ['9'] = 3,
+    ['_'] = 3, ['-'] = 3, [':'] = 3, ['.'] = 1, ['/'] = 1, [' '] = 2,
+};
+#define TG__TOOL_CHAR 1
+#define TG__CONNECTION_CHAR 2
+
 static int tg__tool_char(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == ':' || c == '/';
+    return tg__name_chars[c] & TG__TOOL_CHAR;
 }
 
 static int tg__connection_char(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == ':' || c == ' ';
+    return tg__name_chars[c] & TG__CONNECTION_CHAR;
 }
 
 int tg__valid_tool_chars(const char *s, size_t n)

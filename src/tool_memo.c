@@ -40,9 +40,13 @@ const tg__tool *tg__tool_memo_add(tg__tool_memo *m, const char *tool, size_t len
     tg__tool *t;
     const tg__tool *known;
 
+    /* Full: no lock for nothing (a flood of new names must not make every
+     * check of a name the memo lacks queue on this lock). */
+    if (atomic_load_explicit(&m->count, memory_order_relaxed) >= TG__TOOL_MEMO_MAX)
+        return NULL;
     pthread_mutex_lock(&m->lock);
     known = tg__tool_memo_find(m, tool, len, hash);
-    if (known || m->count >= TG__TOOL_MEMO_MAX) {
+    if (known || atomic_load_explicit(&m->count, memory_order_relaxed) >= TG__TOOL_MEMO_MAX) {
         pthread_mutex_unlock(&m->lock);
         return known;
     }
@@ -56,7 +60,8 @@ const tg__tool *tg__tool_memo_add(tg__tool_memo *m, const char *tool, size_t len
         while (atomic_load_explicit(&m->slots[i], memory_order_relaxed))
             i = (i + 1) & (TG__TOOL_MEMO_SLOTS - 1);
         atomic_store_explicit(&m->slots[i], t, memory_order_release);
-        m->count++;
+        atomic_store_explicit(&m->count, atomic_load_explicit(&m->count, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
     }
     pthread_mutex_unlock(&m->lock);
     return t;

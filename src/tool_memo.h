@@ -32,22 +32,18 @@ typedef struct tg__tool_memo {
     tg__tool *_Atomic *slots;  /* TG__TOOL_MEMO_SLOTS */
     uint64_t seed;
     pthread_mutex_t lock;      /* inserts */
-    size_t count;
+    _Atomic size_t count;      /* written under the lock */
 } tg__tool_memo;
 
 int tg__tool_memo_init(tg__tool_memo *m, uint64_t seed);
 void tg__tool_memo_destroy(tg__tool_memo *m);
 
-/* Tool names are few and chosen by the runtime, not by end users: hashing
- * their first and last 8 bytes (and length) is enough to spread them, and
- * a collision costs a probe, never a wrong answer. */
+/* Tool names come from a model, and a model can be talked into any name: the
+ * whole name is hashed, with the gate's random seed, so no crafted set of
+ * names can pile into one run of slots and slow every check down. */
 static inline uint64_t tg__tool_hash(const tg__tool_memo *m, const char *tool, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)tool;
-    if (len < 16)
-        return tg__hash_bytes(tool, len, m->seed);
-    return tg__hash_mix(tg__load64(p) ^ m->seed ^ len,
-                        tg__load64(p + len - 8) ^ TG__HASH_K1);
+    return tg__hash_bytes(tool, len, m->seed);
 }
 
 /* The remembered tool, or NULL. Takes no lock, allocates nothing. */

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "conns.h"
 #include "rules.h"
+#include "tool_memo.h"
 
 typedef struct fixture {
     tg__config cfg;
@@ -358,6 +359,46 @@ static void test_concurrent_resolve(void **state)
     }
 }
 
+/* Names alike in their first and last 8 bytes and their length (as a model
+ * can be made to produce): their memo hashes differ, and the memo finds each
+ * one after thousands of them. */
+static void test_tool_memo_hash_whole_name(void **state)
+{
+    enum { N = 4000 };
+    tg__tool_memo m;
+    char name[32];
+    uint64_t *h = malloc(N * sizeof *h);
+    size_t i, distinct = 0;
+    (void)state;
+
+    assert_non_null(h);
+    assert_int_equal(tg__tool_memo_init(&m, 0x1234567u), TG_OK);
+    for (i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "gmail_se%06zu_email_01", i);
+        h[i] = tg__tool_hash(&m, name, strlen(name));
+        assert_non_null(tg__tool_memo_add(&m, name, strlen(name), h[i], NULL));
+    }
+    for (i = 1; i < N; i++)
+        distinct += h[i] != h[0];
+    assert_true(distinct >= N - 2);
+    for (i = 0; i < N; i++) {
+        const tg__tool *t;
+        snprintf(name, sizeof name, "gmail_se%06zu_email_01", i);
+        t = tg__tool_memo_find(&m, name, strlen(name), h[i]);
+        assert_non_null(t);
+        assert_string_equal(t->name, name);
+    }
+    /* Another seed, other hashes: they cannot be worked out from outside. */
+    {
+        tg__tool_memo m2;
+        assert_int_equal(tg__tool_memo_init(&m2, 0x7654321u), TG_OK);
+        assert_true(tg__tool_hash(&m2, name, strlen(name)) != h[N - 1]);
+        tg__tool_memo_destroy(&m2);
+    }
+    tg__tool_memo_destroy(&m);
+    free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +416,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_too_many_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_build_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_resolve, setup, teardown),
+        cmocka_unit_test(test_tool_memo_hash_whole_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
