@@ -330,6 +330,9 @@ void tg__config_free(tg__config *c)
     if (!c)
         return;
     free(c->provider_type);
+    /* The provider's configuration may hold its client secret. */
+    if (c->provider_json)
+        explicit_bzero(c->provider_json, strlen(c->provider_json));
     free(c->provider_json);
     tg__free_rules(c->map, c->n_map);
     tg__free_rules(c->prefixes, c->n_prefixes);

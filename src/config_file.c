@@ -82,11 +82,15 @@ int tg__config_read_file(const char *path, tg__config_file *out)
                 return tg__fail(TG_ECONFIG, "config file \"%s\" is larger than %u bytes", shown,
                                 (unsigned)TG__CONFIG_MAX_BYTES);
             }
-            cap *= 2;
-            grown = realloc(buf, cap + 1);
-            if (!grown)
-                free(buf);
+            /* Grown by hand, not realloc: the old copy is wiped, it may hold
+             * a secret. */
+            grown = malloc(cap * 2 + 1);
+            if (grown)
+                memcpy(grown, buf, n);
+            explicit_bzero(buf, n);
+            free(buf);
             buf = grown;
+            cap *= 2;
             continue;
         }
         got = read(fd, buf + n, cap - n);
@@ -104,11 +108,13 @@ int tg__config_read_file(const char *path, tg__config_file *out)
     }
     close(fd);
     if (n > TG__CONFIG_MAX_BYTES) {
+        explicit_bzero(buf, n);
         free(buf);
         return tg__fail(TG_ECONFIG, "config file \"%s\" is larger than %u bytes", shown,
                         (unsigned)TG__CONFIG_MAX_BYTES);
     }
     if (memchr(buf, '\0', n)) {
+        explicit_bzero(buf, n);
         free(buf);
         return tg__fail(TG_ECONFIG, "config file \"%s\" contains a NUL byte", shown);
     }
@@ -121,6 +127,9 @@ int tg__config_read_file(const char *path, tg__config_file *out)
 
 void tg__config_file_free(tg__config_file *f)
 {
+    /* The text may hold a client secret. */
+    if (f->text)
+        explicit_bzero(f->text, f->len);
     free(f->text);
     f->text = NULL;
 }

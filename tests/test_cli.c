@@ -723,6 +723,10 @@ static void test_check_provider_failure_is_unavailable(void **state)
                  identifier),
             &r);
     expect_exit(&r, 11);
+    /* One line on stderr says what failed. */
+    if (count_lines(r.err) != 1 || strncmp(r.err, "toolgate: check: ", 17) != 0 ||
+        !strstr(r.err, "authorization link"))
+        fail_msg("stderr for exit 11:\n%s", r.err);
     o = parse_json(r.out);
     expect_keys(o, decision_keys);
     expect_str(o, "verdict", "UNAVAILABLE");
@@ -776,6 +780,34 @@ static void test_check_link_failure_open_policy_blocks(void **state)
     expect_str(o, "source", "provider");
     expect_str(o, "link", NULL);
     json_object_put(o);
+    free_result(&r);
+}
+
+/* --verbose: the library's diagnostic lines on stderr, stdout unchanged. */
+static void test_verbose(void **state)
+{
+    fixture *fx = *state;
+    run_result r;
+
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+        "user_456", "--verbose");
+    expect_exit(&r, 10);
+    if (!strstr(r.err, "toolgate: debug: provider file: status of a gmail account: EXPIRED in ") ||
+        !strstr(r.err, "toolgate: debug: provider file: link for a gmail account in "))
+        fail_msg("no provider lines on stderr:\n%s", r.err);
+    assert_int_equal(count_lines(r.out), 1);
+    free_result(&r);
+    /* Without it, nothing. */
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+        "user_456");
+    assert_string_equal(r.err, "");
+    free_result(&r);
+    RUN(fx, &r, "check", "--config", fx->config, "--tool", "gmail_send_email", "--identifier",
+        "user_456", "--verbose=yes");
+    expect_one_line_error(&r, 2, "--verbose takes no value");
+    free_result(&r);
+    RUN(fx, &r, "event", "--verbose");
+    expect_one_line_error(&r, 2, "--verbose is not an option of this command");
     free_result(&r);
 }
 
@@ -1864,6 +1896,7 @@ int main(void)
         T(test_check_unmapped_deny),
         T(test_check_provider_failure_is_unavailable),
         T(test_check_link_failure_open_policy_blocks),
+        T(test_verbose),
         T(test_check_bad_identifier),
         T(test_bad_tool_and_connection),
         T(test_bad_config),

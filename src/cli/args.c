@@ -20,7 +20,7 @@ static const struct {
     { "request-id", CLI_OPT_REQUEST_ID },
     { "secret-env", CLI_OPT_SECRET_ENV }, { "id", CLI_OPT_WEBHOOK_ID },
     { "timestamp", CLI_OPT_WEBHOOK_TIMESTAMP }, { "signature", CLI_OPT_WEBHOOK_SIGNATURE },
-    { "now", CLI_OPT_NOW },
+    { "now", CLI_OPT_NOW },               { "verbose", CLI_OPT_VERBOSE },
 };
 #define CLI_N_FLAGS (sizeof cli_flags / sizeof cli_flags[0])
 
@@ -239,6 +239,14 @@ int cli_parse_args(const cli_command *cmd, int argc, char **argv, int first, cli
             return CLI_EXIT_USAGE;
         }
         seen |= bit;
+        if (bit == CLI_OPT_VERBOSE) { /* a switch: no value */
+            if (eq) {
+                cli_error("%s: --verbose takes no value", cmd->name);
+                return CLI_EXIT_USAGE;
+            }
+            out->verbose = 1;
+            continue;
+        }
         if (eq) {
             value = eq + 1;
         } else {

@@ -34,7 +34,9 @@ enum {
     CLI_OPT_WEBHOOK_ID = 1u << 8,
     CLI_OPT_WEBHOOK_TIMESTAMP = 1u << 9,
     CLI_OPT_WEBHOOK_SIGNATURE = 1u << 10,
-    CLI_OPT_NOW = 1u << 11
+    CLI_OPT_NOW = 1u << 11,
+    /* --verbose: takes no value; the library's diagnostic lines on stderr */
+    CLI_OPT_VERBOSE = 1u << 12
 };
 
 /* Parsed command line. Strings are borrowed from argv. */
@@ -52,6 +54,7 @@ typedef struct cli_args {
     const char *webhook_signature;
     int has_now;             /* event: --now given */
     int64_t now;             /* event: Unix seconds */
+    int verbose;             /* --verbose */
 } cli_args;
 
 typedef struct cli_command cli_command;
@@ -100,6 +103,10 @@ int cli_report_unavailable(const cli_command *cmd, int rc);
 
 /* Exit code for a verdict: 0, 10, 11, 12; 1 for an unknown value. */
 int cli_exit_for_verdict(tg_verdict v);
+
+/* Send the library's diagnostic lines (provider requests, times, failures;
+ * never a secret) to stderr, one "toolgate: debug: ..." line each. */
+void cli_log_to_stderr(void);
 
 /* ---- gate_open.c ---- */
 

@@ -35,6 +35,8 @@ int cli_run_check(const cli_command *cmd, const cli_args *args)
         rc = cli_print_decision(d, args->format, args->request_id);
         if (rc == 0)
             rc = cli_exit_for_verdict(tg_decision_verdict(d));
+        if (rc == CLI_EXIT_UNAVAILABLE)
+            (void)cli_report_unavailable(cmd, TG_EPROVIDER);
     }
     tg_decision_free(d);
     tg_gate_free(gate);
@@ -56,6 +58,8 @@ int cli_run_status(const cli_command *cmd, const cli_args *args)
         rc = cli_print_status(args->connection, args->identifier, d, args->format);
         if (rc == 0)
             rc = cli_exit_for_verdict(tg_decision_verdict(d));
+        if (rc == CLI_EXIT_UNAVAILABLE)
+            (void)cli_report_unavailable(cmd, TG_EPROVIDER);
     }
     tg_decision_free(d);
     tg_gate_free(gate);

@@ -1,6 +1,7 @@
 /* `toolgate`: subcommand dispatch, top-level --help and --version. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cli.h"
 
@@ -10,6 +11,9 @@
 #define CLI_FORMAT_HELP                                                                  \
     "  --format json|text    output format (default json; text is one line for a\n"     \
     "                        person)\n"
+#define CLI_VERBOSE_HELP                                                                 \
+    "  --verbose             diagnostic lines on stderr: each provider request, its\n"  \
+    "                        result and time (never a secret)\n"
 #define CLI_HELP_HELP "  -h, --help            show this help and exit\n"
 #define CLI_VALUE_NOTE                                                                   \
     "\nA value may also be written --flag=VALUE (needed when it starts with \"--\").\n"
@@ -37,7 +41,7 @@ static const char cli_check_help[] =
     "                                            the link (isError unless ALLOW)\n"
     "  --request-id ID       JSON-RPC id of the request, as JSON (7 or '\"abc\"'):\n"
     "                        an MCP format then prints a whole JSON-RPC response\n"
-        CLI_HELP_HELP
+        CLI_VERBOSE_HELP CLI_HELP_HELP
     "\n"
     "Exit status: 0 ALLOW, 10 NEEDS_AUTHORIZATION (the decision carries the link),\n"
     "11 UNAVAILABLE, 12 DENY, 2 bad arguments, input or configuration, 1 other failure.\n"
@@ -52,7 +56,8 @@ static const char cli_status_help[] =
     "\n"
     "Options:\n" CLI_CONFIG_HELP
     "  --connection NAME     connection, e.g. gmail\n"
-    "  --identifier ID       end user, e.g. user_123\n" CLI_FORMAT_HELP CLI_HELP_HELP
+    "  --identifier ID       end user, e.g. user_123\n" CLI_FORMAT_HELP CLI_VERBOSE_HELP
+        CLI_HELP_HELP
     "\n"
     "Exit status: 0 ACTIVE, 10 not ACTIVE, 11 provider unavailable, 2 bad arguments,\n"
     "input or configuration, 1 other failure.\n" CLI_VALUE_NOTE;
@@ -67,7 +72,8 @@ static const char cli_link_help[] =
     "\n"
     "Options:\n" CLI_CONFIG_HELP
     "  --connection NAME     connection, e.g. gmail\n"
-    "  --identifier ID       end user, e.g. user_123\n" CLI_FORMAT_HELP CLI_HELP_HELP
+    "  --identifier ID       end user, e.g. user_123\n" CLI_FORMAT_HELP CLI_VERBOSE_HELP
+        CLI_HELP_HELP
     "\n"
     "Exit status: 0 success, 11 the provider failed, 2 bad arguments, input or\n"
     "configuration, 1 other failure (e.g. the provider has no links).\n" CLI_VALUE_NOTE;
@@ -85,7 +91,7 @@ static const char cli_wait_help[] =
     "  --connection NAME     connection, e.g. gmail\n"
     "  --identifier ID       end user, e.g. user_123\n"
     "  --timeout SECONDS     give up after this long (default 300; decimals allowed)\n"
-        CLI_FORMAT_HELP CLI_HELP_HELP
+        CLI_FORMAT_HELP CLI_VERBOSE_HELP CLI_HELP_HELP
     "\n"
     "Exit status: 0 ACTIVE, 10 timed out while the provider answered, 11 timed out\n"
     "without the provider ever answering, 130 interrupted (SIGINT, SIGTERM), 2 bad\n"
@@ -118,15 +124,18 @@ static const char cli_event_help[] =
 
 const cli_command cli_commands[] = {
     { "check",
-      CLI_OPT_CONFIG | CLI_OPT_TOOL | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT | CLI_OPT_REQUEST_ID,
+      CLI_OPT_CONFIG | CLI_OPT_TOOL | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT | CLI_OPT_REQUEST_ID |
+          CLI_OPT_VERBOSE,
       CLI_OPT_TOOL | CLI_OPT_IDENTIFIER, cli_check_help, cli_run_check },
-    { "status", CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT,
+    { "status",
+      CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT | CLI_OPT_VERBOSE,
       CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER, cli_status_help, cli_run_status },
-    { "link", CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT,
+    { "link",
+      CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT | CLI_OPT_VERBOSE,
       CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER, cli_link_help, cli_run_link },
     { "wait",
       CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT |
-          CLI_OPT_TIMEOUT,
+          CLI_OPT_TIMEOUT | CLI_OPT_VERBOSE,
       CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER, cli_wait_help, cli_run_wait },
     { "event",
       CLI_OPT_SECRET_ENV | CLI_OPT_WEBHOOK_ID | CLI_OPT_WEBHOOK_TIMESTAMP |
@@ -171,6 +180,15 @@ static const char cli_main_help[] =
     "\n"
     "Run `toolgate COMMAND --help` for a command's options.\n";
 
+/* The command holds provider credentials in memory (the client secret, access
+ * tokens): no core dump of it, and no ptrace or /proc/PID/mem access by other
+ * processes of the same user. Dumps for debugging: run it under a debugger
+ * as root, or remove this for a build of your own. */
+static void cli_harden(void)
+{
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     const cli_command *cmd;
@@ -210,6 +228,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    cli_harden();
     rc = cli_parse_args(cmd, argc, argv, 2, &args);
     if (rc == CLI_PARSE_HELP) {
         fputs(cmd->help, stdout);
@@ -217,5 +236,7 @@ int main(int argc, char **argv)
     }
     if (rc != 0)
         return rc;
+    if (args.verbose)
+        cli_log_to_stderr();
     return cmd->run(cmd, &args);
 }

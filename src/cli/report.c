@@ -61,6 +61,21 @@ int cli_report_call(const cli_command *cmd, int rc)
     return CLI_EXIT_FAILURE;
 }
 
+static void cli_log_line(void *ctx, tg_log_level level, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "toolgate: %s: %s\n",
+            level == TG_LOG_DEBUG ? "debug" : level == TG_LOG_INFO ? "info"
+                                          : level == TG_LOG_WARN ? "warning" : "error",
+            message);
+    fflush(stderr);
+}
+
+void cli_log_to_stderr(void)
+{
+    tg_log_set(TG_LOG_DEBUG, cli_log_line, NULL);
+}
+
 int cli_report_unavailable(const cli_command *cmd, int rc)
 {
     const char *detail = tg_error_message();
