@@ -209,7 +209,8 @@ static tg__entry *tg__cache_locate(tg__cache *c, const tg__key *k, size_t *at)
 }
 
 int tg__cache_put_locked(tg__cache *c, const tg__key *k, tg_status status, int64_t expires,
-                         tg__link *link, int drop_link, int64_t asof_ms, int64_t now_mono)
+                         tg__link *link, int drop_link, int64_t asof_ms, int64_t event_ms,
+                         int64_t now_mono)
 {
     tg__slots *s;
     tg__entry *e = tg__cache_locate(c, k, NULL);
@@ -218,7 +219,10 @@ int tg__cache_put_locked(tg__cache *c, const tg__key *k, tg_status status, int64
     int found, rc;
 
     if (e) {
-        tg__entry_tail_of(e)->asof_ms = asof_ms;
+        t = tg__entry_tail_of(e);
+        t->asof_ms = asof_ms;
+        if (event_ms > t->event_ms)
+            t->event_ms = event_ms;
         tg__cache_update(c, e, status, expires, link, drop_link);
         return TG_OK;
     }
@@ -245,6 +249,8 @@ int tg__cache_put_locked(tg__cache *c, const tg__key *k, tg_status status, int64
     e->id[k->id_len] = '\0';
     t = tg__entry_tail_of(e);
     t->event_ms = tg__horizon_get(&c->horizons, k->conn, k->id, k->id_len, k->hash);
+    if (event_ms > t->event_ms)
+        t->event_ms = event_ms;
     t->asof_ms = asof_ms;
 
     s = atomic_load_explicit(&c->slots, memory_order_relaxed);
@@ -266,6 +272,39 @@ int tg__cache_apply_status_locked(tg__cache *c, const tg__key *k, tg_status stat
     tg__entry_tail_of(e)->event_ms = event_ms;
     tg__cache_update(c, e, status, expires, NULL, status == TG_STATUS_ACTIVE);
     return 1;
+}
+
+int tg__cache_take_answer_locked(tg__cache *c, const tg__key *k, tg_status status,
+                                 int64_t expires, int64_t asof_ms)
+{
+    tg__entry *e = tg__cache_locate(c, k, NULL);
+    tg__entry_tail *t;
+
+    if (!e)
+        return 0;
+    t = tg__entry_tail_of(e);
+    if (asof_ms <= t->asof_ms || asof_ms <= t->event_ms)
+        return 0;
+    t->asof_ms = asof_ms;
+    tg__cache_update(c, e, status, expires, NULL, status == TG_STATUS_ACTIVE);
+    return 1;
+}
+
+void tg__cache_cap_active_locked(tg__cache *c, int64_t expires_max)
+{
+    tg__slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    size_t i;
+
+    for (i = 0; i <= s->mask; i++) {
+        tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+        uint64_t st;
+        if (!e || e == TG__TOMBSTONE)
+            continue;
+        st = atomic_load_explicit(&e->state, memory_order_relaxed);
+        if (TG__STATE_STATUS(st) == TG_STATUS_ACTIVE && TG__STATE_EXPIRES(st) > expires_max)
+            atomic_store_explicit(&e->state, tg__state_pack(TG_STATUS_ACTIVE, expires_max),
+                                  memory_order_release);
+    }
 }
 
 int tg__cache_times_locked(tg__cache *c, const tg__key *k, int64_t *event_ms, int64_t *asof_ms)

@@ -183,12 +183,22 @@ typedef struct tg__key {
 
 /* Store a provider's answer: a status (and, when @p link is given, a link —
  * the cache takes it; link NULL with @p drop_link drops the cached one),
- * asked for at wall time @p asof_ms. Creates the entry if needed — its event
- * time then comes from the key's horizon — evicting one when at the bound.
+ * asked for at wall time @p asof_ms, the latest event behind it at
+ * @p event_ms (TG__NO_EVENT: none). Creates the entry if needed — its event
+ * time is then the later of that and the key's horizon — evicting one when
+ * at the bound.
  * @p now_mono (here and below): CLOCK_MONOTONIC ms, by which tombstones are
  * kept. TG_OK or TG_ENOMEM. */
 int tg__cache_put_locked(tg__cache *c, const tg__key *k, tg_status status, int64_t expires,
-                         tg__link *link, int drop_link, int64_t asof_ms, int64_t now_mono);
+                         tg__link *link, int drop_link, int64_t asof_ms, int64_t event_ms,
+                         int64_t now_mono);
+/* Another gate's provider answer (asof_ms): taken into an existing entry when
+ * later than its own answer and than its last event; never creates one. 1
+ * when taken. */
+int tg__cache_take_answer_locked(tg__cache *c, const tg__key *k, tg_status status,
+                                 int64_t expires, int64_t asof_ms);
+/* Every ACTIVE entry expires by @p expires_max at the latest. */
+void tg__cache_cap_active_locked(tg__cache *c, int64_t expires_max);
 /* Set an existing entry's status from an event that occurred at @p event_ms
  * (its link stays unless the status is ACTIVE). 0 when there is no entry. */
 int tg__cache_apply_status_locked(tg__cache *c, const tg__key *k, tg_status status,

@@ -49,55 +49,61 @@ int tg_gate_invalidate(tg_gate *g, const char *connection, const char *identifie
             tg__gate_key_of(g, k.conn, identifier, id_len, &k);
     }
     pthread_mutex_lock(&g->cache.lock);
-    tg__cache_drop_locked(&g->cache, connection ? &k : NULL, tg__mono_ms());
-    tg__flights_supersede(&g->flights, connection ? &k : NULL);
-    tg__gate_changed_locked(g);
+    tg__invalidate_locked(g, connection ? &k : NULL);
     pthread_mutex_unlock(&g->cache.lock);
+    if (g->fleet.vt)
+        tg__fleet_publish_invalidate(g, connection, identifier);
     return TG_OK;
 }
 
-/* Apply an event naming its account. Cache lock held. @p now: the gate's
- * clock (TTLs); tombstones are kept by real time. */
-static int tg__apply_to_account(tg_gate *g, const tg__event *ev, const tg__key *k, int64_t now)
+int tg__apply_account_locked(tg_gate *g, const tg__key *k, int deleted, tg_status status,
+                             int64_t event_ms)
 {
-    int64_t event_ms = 0, asof_ms = 0;
+    int64_t entry_event_ms = 0, asof_ms = 0;
     int found;
 
-    if (ev->occurred_at_ms <= tg__cache_horizon_locked(&g->cache, k))
+    if (event_ms <= tg__cache_horizon_locked(&g->cache, k))
         return TG_EVENT_STALE;
-    found = tg__cache_times_locked(&g->cache, k, &event_ms, &asof_ms);
-    if (ev->kind == TG__EVENT_DELETED || (found && ev->occurred_at_ms <= asof_ms)) {
+    found = tg__cache_times_locked(&g->cache, k, &entry_event_ms, &asof_ms);
+    if (deleted || (found && event_ms <= asof_ms)) {
         /* A deletion leaves a tombstone. So does an event older than the
          * provider's answer in the entry: which of the two is newer cannot
          * be told, so neither is kept and the next check asks. */
-        int rc = tg__cache_tombstone_locked(&g->cache, k, ev->occurred_at_ms, tg__mono_ms());
+        int rc = tg__cache_tombstone_locked(&g->cache, k, event_ms, tg__mono_ms());
         if (rc != TG_OK)
             return rc;
     } else if (found) {
-        int64_t ttl = ev->status == TG_STATUS_ACTIVE ? g->active_ttl_ms : g->inactive_ttl_ms;
-        (void)tg__cache_apply_status_locked(&g->cache, k, ev->status, now + ttl,
-                                            ev->occurred_at_ms);
+        int64_t ttl = tg__fleet_ttl(g, status);
+        (void)tg__cache_apply_status_locked(&g->cache, k, status, tg__gate_now(g) + ttl,
+                                            event_ms);
     }
     /* Not cached: nothing to update (events never create entries). */
     tg__flights_supersede(&g->flights, k);
+    tg__gate_changed_locked(g);
     return TG_EVENT_APPLIED;
 }
 
-/* Apply an event without a connection name to every entry of its
- * identifier. Cache lock held. */
-static int tg__apply_to_identifier(tg_gate *g, const tg__event *ev, const tg__key *k)
+int tg__apply_identifier_locked(tg_gate *g, const tg__key *k, int64_t event_ms)
 {
     tg__key any = *k;
     int rc;
 
     any.conn = NULL;
-    if (ev->occurred_at_ms <= tg__cache_identifier_horizon_locked(&g->cache, k))
+    if (event_ms <= tg__cache_identifier_horizon_locked(&g->cache, k))
         return TG_EVENT_STALE;
-    rc = tg__cache_tombstone_identifier_locked(&g->cache, k, ev->occurred_at_ms, tg__mono_ms());
+    rc = tg__cache_tombstone_identifier_locked(&g->cache, k, event_ms, tg__mono_ms());
     if (rc != TG_OK)
         return rc;
     tg__flights_supersede(&g->flights, &any);
+    tg__gate_changed_locked(g);
     return TG_EVENT_APPLIED;
+}
+
+void tg__invalidate_locked(tg_gate *g, const tg__key *k)
+{
+    tg__cache_drop_locked(&g->cache, k, tg__mono_ms());
+    tg__flights_supersede(&g->flights, k);
+    tg__gate_changed_locked(g);
 }
 
 int tg_gate_apply_event(tg_gate *g, const char *body, size_t len)
@@ -135,17 +141,25 @@ int tg_gate_apply_event(tg_gate *g, const char *body, size_t len)
     else if (ev.kind == TG__EVENT_OTHER)
         rc = TG_EVENT_IGNORED;
     else if (k.conn)
-        rc = tg__apply_to_account(g, &ev, &k, tg__gate_now(g));
+        rc = tg__apply_account_locked(g, &k, ev.kind == TG__EVENT_DELETED, ev.status,
+                                      ev.occurred_at_ms);
     else
-        rc = tg__apply_to_identifier(g, &ev, &k);
+        rc = tg__apply_identifier_locked(g, &k, ev.occurred_at_ms);
     /* Seen only once done with: a failure above leaves the retry free to
      * apply it. */
     if (rc >= 0 && rc != TG_EVENT_DUPLICATE)
         tg__seen_add(&g->seen, seen);
-    if (rc == TG_EVENT_APPLIED)
-        tg__gate_changed_locked(g);
     pthread_mutex_unlock(&g->cache.lock);
     tg__stats_event(&g->stats, rc);
+    /* The rest of the fleet learns it too (no lock held: this talks to the
+     * shared tier, bounded by its timeout). */
+    if (rc == TG_EVENT_APPLIED && g->fleet.vt) {
+        if (k.conn)
+            tg__fleet_publish_event(g, &k, ev.kind == TG__EVENT_DELETED, ev.status,
+                                    ev.occurred_at_ms);
+        else
+            tg__fleet_publish_identifier(g, &k, ev.occurred_at_ms);
+    }
     return rc;
 }
 

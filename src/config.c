@@ -116,6 +116,12 @@ static int tg__parse_provider(json_object *v, tg__config *c)
     }
     if (!c->provider_type)
         return tg__oom();
+    /* How long a provider round may take, for the fleet lock (the provider
+     * checks the value itself). */
+    if (json_object_object_get_ex(v, "timeout_ms", &type) &&
+        json_object_is_type(type, json_type_int) && json_object_get_int64(type) > 0 &&
+        json_object_get_int64(type) <= 600000)
+        c->provider_timeout_ms = json_object_get_int64(type);
     /* Slashes stay unescaped so URLs and paths read naturally; the text is
      * the same JSON value either way. */
     text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
@@ -126,6 +132,36 @@ static int tg__parse_provider(json_object *v, tg__config *c)
     if (!c->provider_json)
         return tg__oom();
     return TG_OK;
+}
+
+/* "shared": the tier's type (required), degraded_ttl_ms (the gate's; also
+ * passed on), and the rest as JSON for the tier, which checks its own keys. */
+static int tg__parse_shared(json_object *v, tg__config *c)
+{
+    json_object *x;
+    const char *text;
+
+    if (tg__want_object(v, "shared") != TG_OK)
+        return TG_ECONFIG;
+    if (!json_object_object_get_ex(v, "type", &x))
+        return tg__fail(TG_ECONFIG, "config: \"shared.type\" is missing (e.g. \"redis\")");
+    if (!tg__is_c_string(x) || json_object_get_string_len(x) == 0)
+        return tg__fail(TG_ECONFIG, "config: \"shared.type\" must be a non-empty string");
+    c->shared_type = tg__dup(json_object_get_string(x));
+    if (!c->shared_type)
+        return tg__oom();
+    json_object_object_del(v, "type");
+    if (json_object_object_get_ex(v, "degraded_ttl_ms", &x)) {
+        int rc = tg__get_ms(x, "shared.degraded_ttl_ms", &c->degraded_ttl_ms);
+        if (rc != TG_OK)
+            return rc;
+    }
+    text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (!text)
+        return tg__oom();
+    c->shared_json = tg__dup(text);
+    return c->shared_json ? TG_OK : tg__oom();
 }
 
 /* tools.map or tools.prefixes: an object of tool name (or prefix) →
@@ -272,6 +308,8 @@ static int tg__parse_root(json_object *root, tg__config *c)
             rc = tg__parse_policy(val, c);
         else if (strcmp(key, "stale_grace_ms") == 0)
             rc = tg__get_ms(val, "stale_grace_ms", &c->stale_grace_ms);
+        else if (strcmp(key, "shared") == 0)
+            rc = tg__parse_shared(val, c);
         else
             rc = tg__unknown_key(NULL, key);
         if (rc != TG_OK)
@@ -307,6 +345,7 @@ int tg__config_parse(const char *json, size_t len, tg__config *out)
     out->on_provider_error = TG__POLICY_CLOSED;
     out->stale_grace_ms = 300000;
     out->unmapped_deny = 0;
+    out->degraded_ttl_ms = 5000;
 
     rc = tg__parse_root(root, out);
     json_object_put(root);
@@ -334,6 +373,11 @@ void tg__config_free(tg__config *c)
     if (c->provider_json)
         explicit_bzero(c->provider_json, strlen(c->provider_json));
     free(c->provider_json);
+    free(c->shared_type);
+    /* The tier's configuration may hold its password. */
+    if (c->shared_json)
+        explicit_bzero(c->shared_json, strlen(c->shared_json));
+    free(c->shared_json);
     tg__free_rules(c->map, c->n_map);
     tg__free_rules(c->prefixes, c->n_prefixes);
     memset(c, 0, sizeof *c);

@@ -36,6 +36,10 @@ typedef struct tg__config {
     uint64_t max_entries;      /* default 100000, at least 1 */
     tg__policy on_provider_error; /* default closed */
     int64_t stale_grace_ms;       /* default 300000 */
+    int64_t provider_timeout_ms;  /* provider.timeout_ms when given as an integer; 0 */
+    char *shared_type;            /* "shared.type"; NULL: no shared tier */
+    char *shared_json;            /* the "shared" object without "type" */
+    int64_t degraded_ttl_ms;      /* shared.degraded_ttl_ms, default 5000 */
 } tg__config;
 
 /**

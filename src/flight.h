@@ -33,7 +33,13 @@ typedef struct tg__flight {
     /* What the leader fetches, decided when the round starts. */
     int need_status;
     int have_link;          /* link below is valid already */
-    int64_t asof_ms;        /* wall clock when the round began */
+    int64_t asof_ms;        /* wall clock when the round began (or of the fleet's
+                             * record it took) */
+    /* The shared tier (fleet.h). */
+    int from_fleet;         /* the status came from the fleet's record */
+    int fleet_locked;       /* this gate holds the fleet lock for the key */
+    int64_t fleet_expires_ms; /* the fleet's record: trusted until (wall) */
+    int64_t fleet_event_ms;   /* the fleet's record: its latest event */
     /* Result, written by the leader before done is set. */
     int rc;                 /* TG_OK or the provider's error */
     int have_status;

@@ -104,11 +104,17 @@ static int tg__gate_create(tg_gate **out, const char *json, const char *base_dir
                              from);
     if (rc != TG_OK)
         goto fail_plugin;
+    /* Last: from here on the fleet may deliver changes to the gate. */
+    rc = tg__fleet_open(g, &cfg);
+    if (rc != TG_OK)
+        goto fail_fleet;
     tg__config_free(&cfg);
     tg__set_error("%s", ""); /* built: no failure to report */
     *out = g;
     return TG_OK;
 
+fail_fleet:
+    tg__plugin_close(&g->plugin);
 fail_plugin:
     pthread_cond_destroy(&g->changed);
 fail_cond:
@@ -172,6 +178,7 @@ void tg_gate_free(tg_gate *g)
 {
     if (!g)
         return;
+    tg__fleet_close(g); /* first: no change arrives after it */
     tg__plugin_close(&g->plugin);
     tg__flights_destroy(&g->flights);
     pthread_cond_destroy(&g->changed);

@@ -21,6 +21,7 @@
 #include "cache.h"
 #include "config.h"
 #include "conns.h"
+#include "fleet.h"
 #include "flight.h"
 #include "hash.h"
 #include "plugin.h"
@@ -51,6 +52,7 @@ struct tg_gate {
     pthread_cond_t changed;
 
     tg__flights flights;
+    tg__fleet fleet;        /* the shared tier, if any */
     tg__conns conns;
     tg__rules *rules_owned;
     tg__plugin plugin;
@@ -126,5 +128,15 @@ tg__link *tg__gate_link_for_cache(const tg_gate *g, const char *url, size_t len,
 
 /* Wake the waits: something about some account changed. Cache lock held. */
 void tg__gate_changed_locked(tg_gate *g);
+
+/* Apply to the cache (cache lock held), by the rules of the order of things,
+ * without telling the fleet: a status (or, with @p deleted, a deletion) from
+ * an event at @p event_ms; a drop of every entry of an identifier; an
+ * invalidation (k NULL: all; k->id NULL: a connection). Each supersedes the
+ * rounds in flight and wakes the waits. A tg_event_result or an error. */
+int tg__apply_account_locked(tg_gate *g, const tg__key *k, int deleted, tg_status status,
+                             int64_t event_ms);
+int tg__apply_identifier_locked(tg_gate *g, const tg__key *k, int64_t event_ms);
+void tg__invalidate_locked(tg_gate *g, const tg__key *k);
 
 #endif

@@ -91,7 +91,10 @@ static void tg__flight_failed(tg__flight *f)
 /* The leader's provider round, with no lock held. */
 static void tg__flight_run(tg_gate *g, tg__flight *f)
 {
-    if (f->need_status) {
+    if (f->need_status && g->fleet.vt && tg__fleet_before_provider(g, f)) {
+        f->rc = TG_OK;
+        f->have_status = 1;
+    } else if (f->need_status) {
         tg_status st = TG_STATUS_UNKNOWN;
         f->rc = tg__provider_status(g, f->key.conn, f->key.id, &st);
         if (f->rc != TG_OK) {
@@ -125,12 +128,23 @@ static void tg__flight_store(tg_gate *g, tg__flight *f, int fetched_link, int64_
         /* Out of memory: the answer is still good, only not reusable. */
         link = tg__gate_link_for_cache(g, f->link, strlen(f->link), f->link_expires_at, now);
     if (f->need_status && f->have_status) {
-        int64_t ttl = f->status == TG_STATUS_ACTIVE ? g->active_ttl_ms : g->inactive_ttl_ms;
+        int64_t ttl = tg__fleet_ttl(g, f->status);
+        /* A fleet's record is trusted no longer than the fleet said. */
+        if (f->from_fleet && f->fleet_expires_ms - tg__wall_ms() < ttl)
+            ttl = f->fleet_expires_ms - tg__wall_ms();
         (void)tg__cache_put_locked(&g->cache, &f->key, f->status, now + ttl, link,
-                                   f->status == TG_STATUS_ACTIVE, f->asof_ms, tg__mono_ms());
+                                   f->status == TG_STATUS_ACTIVE, f->asof_ms,
+                                   f->from_fleet ? f->fleet_event_ms : TG__NO_EVENT,
+                                   tg__mono_ms());
     } else if (link) {
         tg__cache_set_link_locked(&g->cache, &f->key, link);
     }
+}
+
+static tg_source tg__flight_source(const tg__flight *f)
+{
+    return !f->need_status ? TG_SOURCE_CACHE : f->from_fleet ? TG_SOURCE_SHARED
+                                                             : TG_SOURCE_PROVIDER;
 }
 
 /* The decision for a failed round. */
@@ -140,7 +154,7 @@ static void tg__fill_failure(tg_gate *g, const tg__reader *r, tg__flight *f, int
     tg__decision_cause(d, f->error);
     if (f->have_status) {
         /* The status is known; only its link is missing. Never ALLOW. */
-        tg__fill_status(d, f->status, f->need_status ? TG_SOURCE_PROVIDER : TG_SOURCE_CACHE);
+        tg__fill_status(d, f->status, tg__flight_source(f));
         d->verdict = TG_VERDICT_UNAVAILABLE;
         d->why = TG__WHY_UNAVAILABLE;
         return;
@@ -167,7 +181,7 @@ static void tg__fill_failure(tg_gate *g, const tg__reader *r, tg__flight *f, int
 
 static void tg__fill_from_flight(tg__flight *f, tg_decision *d)
 {
-    tg__fill_status(d, f->status, f->need_status ? TG_SOURCE_PROVIDER : TG_SOURCE_CACHE);
+    tg__fill_status(d, f->status, tg__flight_source(f));
     if (f->status != TG_STATUS_ACTIVE)
         tg__fill_link(d, f->link, strlen(f->link), f->link_expires_at);
 }
@@ -176,7 +190,7 @@ static void tg__fill_from_flight(tg__flight *f, tg_decision *d)
  * held on entry and on return. */
 static void tg__flight_lead(tg_gate *g, tg__flight *f)
 {
-    int fetched_link = !f->have_link;
+    int fetched_link = !f->have_link, publish;
     int64_t now;
 
     pthread_mutex_unlock(&g->flights.lock);
@@ -189,7 +203,17 @@ static void tg__flight_lead(tg_gate *g, tg__flight *f)
     now = tg__gate_now(g);
     tg__flight_store(g, f, fetched_link, now);
     pthread_mutex_unlock(&g->cache.lock);
+    /* What the fleet gets: an answer this round learned from the provider
+     * (a status, or a link for the fleet's status), unless a change made it
+     * out of date meanwhile. */
+    publish = !f->superseded && f->have_status &&
+              (!f->from_fleet || (fetched_link && f->have_link));
     tg__flight_finish_locked(&g->flights, f);
+    if (g->fleet.vt && (f->fleet_locked || publish)) {
+        pthread_mutex_unlock(&g->flights.lock);
+        tg__fleet_after_provider(g, f, publish);
+        pthread_mutex_lock(&g->flights.lock);
+    }
 }
 
 int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__key *k, tg_decision *d,

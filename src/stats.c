@@ -78,5 +78,7 @@ int tg_gate_stats(const tg_gate *g, tg_stats *out)
     pthread_mutex_lock(&m->cache.lock);
     out->entries = tg__cache_count_locked(&g->cache);
     pthread_mutex_unlock(&m->cache.lock);
+    if (version >= 2)
+        tg__fleet_stats(g, out);
     return TG_OK;
 }

@@ -12,4 +12,7 @@
  * bytes); returns buf. */
 const char *when_rfc3339(char *buf, int64_t offset_ms);
 
+/* The wall clock now + @p offset_ms, Unix ms. */
+int64_t when_ms(int64_t offset_ms);
+
 #endif
