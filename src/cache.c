@@ -149,9 +149,11 @@ static void tg__unlink_at(tg__cache *c, tg__slots *s, size_t i, int64_t now_mono
 {
     tg__entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
     tg__entry_tail *t = tg__entry_tail_of(e);
-    if (t->event_ms != TG__NO_EVENT)
-        (void)tg__horizon_raise(&c->horizons, e->conn, e->id, e->id_len, e->hash, t->event_ms,
-                                now_mono);
+    /* Out of memory the tombstone is lost (see above). */
+    if (t->event_ms != TG__NO_EVENT &&
+        tg__horizon_raise(&c->horizons, e->conn, e->id, e->id_len, e->hash, t->event_ms,
+                          now_mono) != TG_OK)
+        t->event_ms = TG__NO_EVENT;
     atomic_store_explicit(&s->slot[i], TG__TOMBSTONE, memory_order_release);
     c->count--;
     tg__rcu_retire(&c->limbo, &tg__entry_tail_of(e)->rcu, tg__entry_free, e);

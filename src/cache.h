@@ -167,7 +167,7 @@ static inline void tg__cache_hit(const tg__cache_view *v)
     tg__cache_touch(v->entry);
 }
 
-int tg__cache_init(tg__cache *c, size_t max_entries);
+TG_WARN_UNUSED int tg__cache_init(tg__cache *c, size_t max_entries);
 void tg__cache_destroy(tg__cache *c);
 
 /* Writers: the caller holds c->lock. */
@@ -189,22 +189,22 @@ typedef struct tg__key {
  * at the bound.
  * @p now_mono (here and below): CLOCK_MONOTONIC ms, by which tombstones are
  * kept. TG_OK or TG_ENOMEM. */
-int tg__cache_put_locked(tg__cache *c, const tg__key *k, tg_status status, int64_t expires,
+TG_WARN_UNUSED int tg__cache_put_locked(tg__cache *c, const tg__key *k, tg_status status, int64_t expires,
                          tg__link *link, int drop_link, int64_t asof_ms, int64_t event_ms,
                          int64_t now_mono);
 /* Another gate's provider answer (asof_ms): taken into an existing entry when
  * later than its own answer and than its last event; never creates one. 1
  * when taken. */
-int tg__cache_take_answer_locked(tg__cache *c, const tg__key *k, tg_status status,
+TG_WARN_UNUSED int tg__cache_take_answer_locked(tg__cache *c, const tg__key *k, tg_status status,
                                  int64_t expires, int64_t asof_ms);
 /* Every ACTIVE entry expires by @p expires_max at the latest. */
 void tg__cache_cap_active_locked(tg__cache *c, int64_t expires_max);
 /* Set an existing entry's status from an event that occurred at @p event_ms
  * (its link stays unless the status is ACTIVE). 0 when there is no entry. */
-int tg__cache_apply_status_locked(tg__cache *c, const tg__key *k, tg_status status,
+TG_WARN_UNUSED int tg__cache_apply_status_locked(tg__cache *c, const tg__key *k, tg_status status,
                                   int64_t expires, int64_t event_ms);
 /* The entry's writer-side times; 0 when there is no entry. */
-int tg__cache_times_locked(tg__cache *c, const tg__key *k, int64_t *event_ms, int64_t *asof_ms);
+TG_WARN_UNUSED int tg__cache_times_locked(tg__cache *c, const tg__key *k, int64_t *event_ms, int64_t *asof_ms);
 /* The latest event time known for the key: its entry's or its tombstone's,
  * and its identifier's (an event without connection). TG__NO_EVENT: none. */
 int64_t tg__cache_horizon_locked(tg__cache *c, const tg__key *k);
@@ -213,10 +213,10 @@ int64_t tg__cache_horizon_locked(tg__cache *c, const tg__key *k);
 int64_t tg__cache_identifier_horizon_locked(tg__cache *c, const tg__key *k);
 /* Leave a tombstone for the key at @p event_ms and drop its entry, if any.
  * TG_OK, or TG_ENOMEM with nothing changed. */
-int tg__cache_tombstone_locked(tg__cache *c, const tg__key *k, int64_t event_ms,
+TG_WARN_UNUSED int tg__cache_tombstone_locked(tg__cache *c, const tg__key *k, int64_t event_ms,
                                int64_t now_mono);
 /* The same for every entry of the identifier (k->conn is ignored). */
-int tg__cache_tombstone_identifier_locked(tg__cache *c, const tg__key *k, int64_t event_ms,
+TG_WARN_UNUSED int tg__cache_tombstone_identifier_locked(tg__cache *c, const tg__key *k, int64_t event_ms,
                                           int64_t now_mono);
 /* Attach a link to an existing entry (the cache takes it); frees it if the
  * entry is gone. */

@@ -74,8 +74,8 @@ int tg__apply_account_locked(tg_gate *g, const tg__key *k, int deleted, tg_statu
             return rc;
     } else if (found) {
         int64_t ttl = tg__fleet_ttl(g, status);
-        (void)tg__cache_apply_status_locked(&g->cache, k, status, tg__gate_now(g) + ttl,
-                                            event_ms);
+        found = tg__cache_apply_status_locked(&g->cache, k, status, tg__gate_now(g) + ttl,
+                                              event_ms);
     }
     /* Not cached: nothing to update (events never create entries). */
     tg__flights_supersede(&g->flights, k);

@@ -49,7 +49,7 @@ typedef struct tg__config {
  *         bad JSON, unknown keys, wrong types or out-of-range values;
  *         TG_ENOMEM. On failure *out is zeroed.
  */
-int tg__config_parse(const char *json, size_t len, tg__config *out);
+TG_WARN_UNUSED int tg__config_parse(const char *json, size_t len, tg__config *out);
 void tg__config_free(tg__config *c);
 
 /* A configuration file as read. */
@@ -70,7 +70,7 @@ typedef struct tg__config_file {
  * @return TG_OK; TG_EIO (cannot open or read); TG_ECONFIG (too large, NUL
  *         byte); TG_ENOMEM.
  */
-int tg__config_read_file(const char *path, tg__config_file *out);
+TG_WARN_UNUSED int tg__config_read_file(const char *path, tg__config_file *out);
 void tg__config_file_free(tg__config_file *f);
 
 #endif

@@ -23,7 +23,7 @@ typedef struct tg__conns {
     tg__conn **slots;   /* open-addressing index by hash: lookups take no lock */
 } tg__conns;
 
-int tg__conns_init(tg__conns *c);
+TG_WARN_UNUSED int tg__conns_init(tg__conns *c);
 void tg__conns_destroy(tg__conns *c);
 /* Find or add (validated name of length len). Returns NULL and sets the error
  * (TG_ENOMEM, or TG_EINVAL past TG__MAX_CONNECTIONS) in *err. Thread safe. */

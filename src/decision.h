@@ -84,7 +84,7 @@ static inline void tg__decision_tool(tg_decision *d, const char *kept, const cha
 }
 
 /* "2026-11-25T15:10:00Z" for a Unix time in ms. TG_OK or TG_EINVAL. */
-int tg__format_rfc3339(int64_t unix_ms, char *buf, size_t len);
+TG_WARN_UNUSED int tg__format_rfc3339(int64_t unix_ms, char *buf, size_t len);
 
 struct tg__out;
 /* Write the JSON object of DESIGN §5 (tg_decision_to_json's text) to @p o. */

@@ -2,6 +2,8 @@
 #ifndef TG_SRC_ERROR_H
 #define TG_SRC_ERROR_H
 
+#include "toolgate/toolgate.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -10,7 +12,7 @@ void tg__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tg__set_error_v(const char *fmt, va_list ap);
 
 /* Record a detail and return @p code, for `return tg__fail(TG_EINVAL, "…")`. */
-int tg__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+TG_WARN_UNUSED int tg__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A printable, quotable excerpt of untrusted bytes for a message: at most
  * @p max of the @p n bytes of @p s, bytes outside printable ASCII (and quotes,

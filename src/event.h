@@ -36,6 +36,6 @@ typedef struct tg__event {
  * @return TG_OK; TG_EINVAL with a message naming the field ("event: data.status:
  *         unknown status \"X\"").
  */
-int tg__event_parse(const char *body, size_t len, tg__event *out);
+TG_WARN_UNUSED int tg__event_parse(const char *body, size_t len, tg__event *out);
 
 #endif

@@ -80,8 +80,10 @@ static void tg__fleet_on_change(void *ctx, const tg__shared_change *c)
             tg__fleet_key(g, c->connection, c->identifier, &k) != 0)
             return;
         pthread_mutex_lock(&g->cache.lock);
-        (void)tg__apply_account_locked(g, &k, c->kind == TG__CHANGE_TOMBSTONE, r->status,
-                                       r->event_ms);
+        if (tg__apply_account_locked(g, &k, c->kind == TG__CHANGE_TOMBSTONE, r->status,
+                                     r->event_ms) < 0)
+            tg__log(TG_LOG_WARN, "shared tier: a change could not be applied: %s",
+                    tg_error_message());
         pthread_mutex_unlock(&g->cache.lock);
         return;
     case TG__CHANGE_IDENTIFIER:
@@ -90,7 +92,9 @@ static void tg__fleet_on_change(void *ctx, const tg__shared_change *c)
         k.id = c->identifier;
         k.id_hash = tg__hash_bytes(k.id, k.id_len, g->seed);
         pthread_mutex_lock(&g->cache.lock);
-        (void)tg__apply_identifier_locked(g, &k, r->event_ms);
+        if (tg__apply_identifier_locked(g, &k, r->event_ms) < 0)
+            tg__log(TG_LOG_WARN, "shared tier: a change could not be applied: %s",
+                    tg_error_message());
         pthread_mutex_unlock(&g->cache.lock);
         return;
     case TG__CHANGE_INVALIDATE:

@@ -37,7 +37,7 @@ void tg__fleet_use_tier(const tg__shared_tier *vt);
 
 /* Open the configured tier (none: TG_OK, fleet.vt NULL). TG_OK; TG_ECONFIG
  * (unknown type, a build without it, the tier's own errors); TG_ENOMEM. */
-int tg__fleet_open(struct tg_gate *g, const tg__config *cfg);
+TG_WARN_UNUSED int tg__fleet_open(struct tg_gate *g, const tg__config *cfg);
 /* Stop and free the tier; no change arrives after. Safe when none. */
 void tg__fleet_close(struct tg_gate *g);
 
@@ -49,7 +49,7 @@ int64_t tg__fleet_ttl(const struct tg_gate *g, tg_status status);
  * status: 1 when the fleet's record answered (f holds the status, maybe a
  * link; f->from_fleet set), 0 when the provider must be asked (f->fleet_locked
  * tells whether this gate holds the fleet lock for the key). */
-int tg__fleet_before_provider(struct tg_gate *g, struct tg__flight *f);
+TG_WARN_UNUSED int tg__fleet_before_provider(struct tg_gate *g, struct tg__flight *f);
 /* After the round, no lock held: write the provider's answer to the fleet
  * when @p publish, and release the fleet lock if held. */
 void tg__fleet_after_provider(struct tg_gate *g, struct tg__flight *f, int publish);

@@ -55,7 +55,7 @@ typedef struct tg__flights {
     tg__flight *head;
 } tg__flights;
 
-int tg__flights_init(tg__flights *fl);
+TG_WARN_UNUSED int tg__flights_init(tg__flights *fl);
 /* Frees rounds still listed; no thread may be using them. */
 void tg__flights_destroy(tg__flights *fl);
 

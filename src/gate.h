@@ -97,7 +97,7 @@ static inline void tg__gate_key_of(const tg_gate *g, const tg__conn *conn, const
 
 /* Validate (connection, identifier), intern the connection and fill @p k.
  * TG_OK, TG_EINVAL (message set) or TG_ENOMEM. */
-int tg__gate_key(tg_gate *g, const char *connection, const char *identifier, tg__key *k);
+TG_WARN_UNUSED int tg__gate_key(tg_gate *g, const char *connection, const char *identifier, tg__key *k);
 
 /* ---- the miss path (miss.c) ---- */
 
@@ -106,15 +106,15 @@ int tg__gate_key(tg_gate *g, const char *connection, const char *identifier, tg_
  * one (tg_gate_wait), and count nothing as a check. d's identifier and
  * connection are set by the caller. TG_OK (a verdict in d), TG_ECONFIG,
  * TG_ENOMEM. */
-int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__key *k, tg_decision *d,
+TG_WARN_UNUSED int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__key *k, tg_decision *d,
                   int refresh);
 
 /* ---- the provider (provider_call.c) ---- */
 
 /* get_status / get_link, timed and counted; a status out of range and a link
  * that is not a usable URL are failures (TG_EPROVIDER, message set). */
-int tg__provider_status(tg_gate *g, const tg__conn *conn, const char *id, tg_status *st);
-int tg__provider_link(tg_gate *g, const tg__conn *conn, const char *id, char *buf, size_t len,
+TG_WARN_UNUSED int tg__provider_status(tg_gate *g, const tg__conn *conn, const char *id, tg_status *st);
+TG_WARN_UNUSED int tg__provider_link(tg_gate *g, const tg__conn *conn, const char *id, char *buf, size_t len,
                       int64_t *expires_at_ms);
 
 /* ---- links (link.c) ---- */
@@ -134,9 +134,9 @@ void tg__gate_changed_locked(tg_gate *g);
  * an event at @p event_ms; a drop of every entry of an identifier; an
  * invalidation (k NULL: all; k->id NULL: a connection). Each supersedes the
  * rounds in flight and wakes the waits. A tg_event_result or an error. */
-int tg__apply_account_locked(tg_gate *g, const tg__key *k, int deleted, tg_status status,
+TG_WARN_UNUSED int tg__apply_account_locked(tg_gate *g, const tg__key *k, int deleted, tg_status status,
                              int64_t event_ms);
-int tg__apply_identifier_locked(tg_gate *g, const tg__key *k, int64_t event_ms);
+TG_WARN_UNUSED int tg__apply_identifier_locked(tg_gate *g, const tg__key *k, int64_t event_ms);
 void tg__invalidate_locked(tg_gate *g, const tg__key *k);
 
 #endif

@@ -37,7 +37,7 @@ void tg__horizons_destroy(tg__horizons *h);
  * to @p event_ms if that is later. @p hash is the key's hash (any stable
  * hash of conn and id). @p now_mono: the caller's monotonic clock, for
  * retention. TG_OK or TG_ENOMEM (nothing changed). */
-int tg__horizon_raise(tg__horizons *h, const tg__conn *conn, const char *id, size_t id_len,
+TG_WARN_UNUSED int tg__horizon_raise(tg__horizons *h, const tg__conn *conn, const char *id, size_t id_len,
                       uint64_t hash, int64_t event_ms, int64_t now_mono);
 
 /* "No event": earlier than any event time. */

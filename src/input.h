@@ -6,12 +6,12 @@
 
 /* Each returns 1 and stores the length in *len (if not NULL) when @p s is a
  * valid NUL-terminated name, 0 otherwise (including NULL). */
-int tg__valid_tool(const char *s, size_t *len);
-int tg__valid_connection(const char *s, size_t *len);
-int tg__valid_identifier(const char *s, size_t *len);
+TG_WARN_UNUSED int tg__valid_tool(const char *s, size_t *len);
+TG_WARN_UNUSED int tg__valid_connection(const char *s, size_t *len);
+TG_WARN_UNUSED int tg__valid_identifier(const char *s, size_t *len);
 
 /* 1 when the first @p n bytes are valid tool-name characters (for prefixes). */
-int tg__valid_tool_chars(const char *s, size_t n);
+TG_WARN_UNUSED int tg__valid_tool_chars(const char *s, size_t n);
 
 /* Length of the UTF-8 sequence at @p s (first byte >= 0x80) of a
  * NUL-terminated string, 0 when invalid: overlong forms, surrogates and code
@@ -22,6 +22,6 @@ size_t tg__utf8_seq_n(const unsigned char *s, size_t left);
 
 /* Set the error message for an invalid name and return TG_EINVAL. @p what is
  * "tool", "connection" or "identifier". */
-int tg__invalid_input(const char *what, const char *s);
+TG_WARN_UNUSED int tg__invalid_input(const char *what, const char *s);
 
 #endif

@@ -33,6 +33,6 @@ typedef struct tg__json_limits {
  *         ("config: key \"cache.ttl\" is given twice (line 3, column 5)");
  *         TG_ENOMEM.
  */
-int tg__json_parse(const char *text, size_t len, const tg__json_limits *lim, json_object **out);
+TG_WARN_UNUSED int tg__json_parse(const char *text, size_t len, const tg__json_limits *lim, json_object **out);
 
 #endif

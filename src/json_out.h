@@ -36,6 +36,6 @@ void tg__put_line_text(tg__out *o, const char *s);
  * *needed when not NULL. @return TG_OK; TG_EBUFS (buf then holds a truncated,
  * NUL-terminated prefix when len > 0; detail names @p who).
  */
-int tg__out_end(tg__out *o, size_t *needed, const char *who);
+TG_WARN_UNUSED int tg__out_end(tg__out *o, size_t *needed, const char *who);
 
 #endif

@@ -7,7 +7,7 @@
 #include "toolgate/toolgate.h"
 
 /* 1 when a line at @p level would reach a sink: test before building one. */
-int tg__log_enabled(tg_log_level level);
+TG_WARN_UNUSED int tg__log_enabled(tg_log_level level);
 
 /* Format and deliver one line (no newline; never pass a secret). */
 void tg__log(tg_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -20,6 +20,7 @@
 #include "decision.h"
 #include "error.h"
 #include "gate.h"
+#include "log.h"
 
 /* Sets every flag: call before tg__fill_link. */
 static inline void tg__fill_status(tg_decision *d, tg_status status, tg_source source)
@@ -132,10 +133,14 @@ static void tg__flight_store(tg_gate *g, tg__flight *f, int fetched_link, int64_
         /* A fleet's record is trusted no longer than the fleet said. */
         if (f->from_fleet && f->fleet_expires_ms - tg__wall_ms() < ttl)
             ttl = f->fleet_expires_ms - tg__wall_ms();
-        (void)tg__cache_put_locked(&g->cache, &f->key, f->status, now + ttl, link,
-                                   f->status == TG_STATUS_ACTIVE, f->asof_ms,
-                                   f->from_fleet ? f->fleet_event_ms : TG__NO_EVENT,
-                                   tg__mono_ms());
+        /* Out of memory the answer is only not kept: it still goes to the
+         * callers of the round. */
+        if (tg__cache_put_locked(&g->cache, &f->key, f->status, now + ttl, link,
+                                 f->status == TG_STATUS_ACTIVE, f->asof_ms,
+                                 f->from_fleet ? f->fleet_event_ms : TG__NO_EVENT,
+                                 tg__mono_ms()) != TG_OK)
+            tg__log(TG_LOG_WARN, "gate: an answer could not be cached: %s",
+                    tg_error_message());
     } else if (link) {
         tg__cache_set_link_locked(&g->cache, &f->key, link);
     }

@@ -26,11 +26,11 @@ const tg_host *tg__host(void);
  *         errors); TG_EPLUGIN (cannot load, no entry symbol, ABI mismatch);
  *         TG_EIO; TG_ENOMEM.
  */
-int tg__plugin_open(tg__plugin *p, const char *type, const char *config_json,
+TG_WARN_UNUSED int tg__plugin_open(tg__plugin *p, const char *type, const char *config_json,
                     const char *base_dir, const struct tg__config_file *from);
 
 /* Same with a given method table (in-process provider). */
-int tg__plugin_open_table(tg__plugin *p, const tg_provider *vt, const char *config_json,
+TG_WARN_UNUSED int tg__plugin_open_table(tg__plugin *p, const tg_provider *vt, const char *config_json,
                           const char *base_dir, void *arg);
 
 /* Mark the start and end of the provider calls of one check on this thread

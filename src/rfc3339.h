@@ -2,6 +2,8 @@
 #ifndef TG_SRC_RFC3339_H
 #define TG_SRC_RFC3339_H
 
+#include "toolgate/toolgate.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +15,6 @@
  * a leap second (:60) is accepted. Dates that do not exist (2025-02-30) are not.
  * @return 0 with *ms set; -1 when malformed (*ms untouched).
  */
-int tg__rfc3339_parse(const char *s, size_t len, int64_t *ms);
+TG_WARN_UNUSED int tg__rfc3339_parse(const char *s, size_t len, int64_t *ms);
 
 #endif

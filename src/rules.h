@@ -13,7 +13,7 @@ typedef struct tg__rules tg__rules;
 
 /* Build from the configuration, interning each rule's connection in @p conns.
  * @return TG_OK; TG_ENOMEM. */
-int tg__rules_build(const tg__config *cfg, tg__conns *conns, tg__rules **out);
+TG_WARN_UNUSED int tg__rules_build(const tg__config *cfg, tg__conns *conns, tg__rules **out);
 void tg__rules_free(tg__rules *r);
 
 /* The connection for a valid tool name of length @p len, or NULL when no

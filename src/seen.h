@@ -8,6 +8,8 @@
 #ifndef TG_SRC_SEEN_H
 #define TG_SRC_SEEN_H
 
+#include "toolgate/toolgate.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,7 +25,7 @@ void tg__seen_init(tg__seen *s, uint64_t seed);
 /* The id's hash for the two calls below. */
 uint64_t tg__seen_hash(const tg__seen *s, const char *id, size_t len);
 /* 1 when an event with this id hash was applied before. */
-int tg__seen_has(const tg__seen *s, uint64_t h);
+TG_WARN_UNUSED int tg__seen_has(const tg__seen *s, uint64_t h);
 /* Remember an applied event's id hash (forgetting the oldest). */
 void tg__seen_add(tg__seen *s, uint64_t h);
 

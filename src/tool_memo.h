@@ -35,7 +35,7 @@ typedef struct tg__tool_memo {
     _Atomic size_t count;      /* written under the lock */
 } tg__tool_memo;
 
-int tg__tool_memo_init(tg__tool_memo *m, uint64_t seed);
+TG_WARN_UNUSED int tg__tool_memo_init(tg__tool_memo *m, uint64_t seed);
 void tg__tool_memo_destroy(tg__tool_memo *m);
 
 /* Tool names come from a model, and a model can be talked into any name: the

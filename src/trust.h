@@ -14,6 +14,6 @@
  * directories holding it: that of @p path as given and that of its
  * resolved path. @p what names it in the message ("provider module").
  * TG_OK or TG_ECONFIG naming the path and what is wrong. */
-int tg__trust_file(const char *what, const char *path, const struct stat *st);
+TG_WARN_UNUSED int tg__trust_file(const char *what, const char *path, const struct stat *st);
 
 #endif

@@ -206,7 +206,7 @@ TG_API TG_WARN_UNUSED int tg_gate_link(tg_gate *gate, const char *connection,
  *         or an identifier without a connection.
  * Thread safety: any thread, concurrently with checks.
  */
-TG_API int tg_gate_invalidate(tg_gate *gate, const char *connection, const char *identifier);
+TG_API TG_WARN_UNUSED int tg_gate_invalidate(tg_gate *gate, const char *connection, const char *identifier);
 
 /* Returns the current time in monotonic milliseconds (any fixed origin). */
 typedef int64_t (*tg_clock_fn)(void *ctx);
@@ -264,7 +264,7 @@ typedef struct tg_stats {
  * be missing from this snapshot. @return TG_OK; TG_EINVAL (NULL, a version
  * of 0 or above TG_STATS_VERSION). Thread safety: any thread.
  */
-TG_API int tg_gate_stats(const tg_gate *gate, tg_stats *out);
+TG_API TG_WARN_UNUSED int tg_gate_stats(const tg_gate *gate, tg_stats *out);
 
 /* ---- waiting for an authorization --------------------------------------- */
 
@@ -347,7 +347,7 @@ TG_API tg_verdict tg_decision_verdict(const tg_decision *d);
 /* TG_STATUS_UNKNOWN when no status is known (unmapped tool, provider failed). */
 TG_API tg_status tg_decision_status(const tg_decision *d);
 /* 1 when the decision carries a status, 0 when its status is JSON null. */
-TG_API int tg_decision_has_status(const tg_decision *d);
+TG_API TG_WARN_UNUSED int tg_decision_has_status(const tg_decision *d);
 TG_API const char *tg_decision_tool(const tg_decision *d);       /* NULL for connection checks */
 TG_API const char *tg_decision_identifier(const tg_decision *d);
 TG_API const char *tg_decision_connection(const tg_decision *d); /* NULL when unmapped */
@@ -358,7 +358,7 @@ TG_API int64_t tg_decision_link_expires_at(const tg_decision *d);
 TG_API const char *tg_decision_reason(const tg_decision *d);
 TG_API tg_source tg_decision_source(const tg_decision *d);
 /* 1 when a fail-stale policy served an expired ACTIVE entry. */
-TG_API int tg_decision_stale(const tg_decision *d);
+TG_API TG_WARN_UNUSED int tg_decision_stale(const tg_decision *d);
 
 /**
  * Encode the decision as the JSON object of DESIGN §5 (every key present,
@@ -368,7 +368,7 @@ TG_API int tg_decision_stale(const tg_decision *d);
  *         len > 0); TG_EINVAL (NULL d, or buf NULL with len > 0).
  * Thread safety: as the decision.
  */
-TG_API int tg_decision_to_json(const tg_decision *d, char *buf, size_t len, size_t *needed);
+TG_API TG_WARN_UNUSED int tg_decision_to_json(const tg_decision *d, char *buf, size_t len, size_t *needed);
 
 /* ---- encodings of a decision ------------------------------------------- */
 
@@ -386,7 +386,7 @@ typedef enum tg_format {
 TG_API const char *tg_format_name(tg_format f);
 /* Parse a format name (exactly as tg_format_name() spells it).
  * @return TG_OK; TG_EINVAL (NULL or unknown; *out untouched). Any thread. */
-TG_API int tg_format_parse(const char *name, tg_format *out);
+TG_API TG_WARN_UNUSED int tg_format_parse(const char *name, tg_format *out);
 
 /**
  * Encode a decision in @p format into a caller buffer (docs/encodings.md).
@@ -413,7 +413,7 @@ TG_API int tg_format_parse(const char *name, tg_format *out);
  *         request id); TG_ENOMEM (the elicitation id could not be computed).
  * Thread safety: as the decision.
  */
-TG_API int tg_decision_encode(const tg_decision *d, tg_format format, const char *request_id_json,
+TG_API TG_WARN_UNUSED int tg_decision_encode(const tg_decision *d, tg_format format, const char *request_id_json,
                               char *buf, size_t len, size_t *needed);
 
 /* ---- wrapping a dispatcher ------------------------------------------------ */
@@ -502,7 +502,7 @@ TG_API TG_WARN_UNUSED int tg_gate_apply_webhook(tg_gate *gate, const char *secre
  *         tg_error_message()).
  * Thread safety: any thread.
  */
-TG_API int tg_event_to_json(const char *body, size_t len, char *buf, size_t buflen,
+TG_API TG_WARN_UNUSED int tg_event_to_json(const char *body, size_t len, char *buf, size_t buflen,
                             size_t *needed);
 
 /* ---- names and errors --------------------------------------------------- */
@@ -515,7 +515,7 @@ TG_API const char *tg_status_name(tg_status s);
  * wire numbers (DESIGN §4), ASCII case-insensitive, surrounding spaces ignored.
  * @return TG_OK; TG_EINVAL (NULL or unrecognised text; *out untouched).
  */
-TG_API int tg_status_parse(const char *text, tg_status *out);
+TG_API TG_WARN_UNUSED int tg_status_parse(const char *text, tg_status *out);
 
 /* "ALLOW", "NEEDS_AUTHORIZATION", "UNAVAILABLE", "DENY"; "UNKNOWN" otherwise. */
 TG_API const char *tg_verdict_name(tg_verdict v);

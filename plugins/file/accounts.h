@@ -43,7 +43,7 @@ typedef struct tg__accounts tg__accounts;
  * @return TG_OK; TG_ECONFIG (the bytes are not a valid accounts file);
  *         TG_ENOMEM; TG_EINVAL (NULL host or out).
  */
-int tg__accounts_parse(const tg_host *host, const char *bytes, size_t len, tg__accounts **out,
+TG_WARN_UNUSED int tg__accounts_parse(const tg_host *host, const char *bytes, size_t len, tg__accounts **out,
                        char *err, size_t errlen);
 
 /* An empty set with no link_base (the file provider's memory of the accounts
@@ -58,11 +58,11 @@ void tg__accounts_free(tg__accounts *a);
  * @return 0 added; 1 already present (left unchanged); TG_EINVAL (a name
  *         longer than the DESIGN §9 limits); TG_ENOMEM.
  */
-int tg__accounts_add(tg__accounts *a, const char *connection, const char *identifier,
+TG_WARN_UNUSED int tg__accounts_add(tg__accounts *a, const char *connection, const char *identifier,
                      tg_status status);
 
 /* 1 and *status set when (connection, identifier) is in the set, else 0. */
-int tg__accounts_find(const tg__accounts *a, const char *connection, const char *identifier,
+TG_WARN_UNUSED int tg__accounts_find(const tg__accounts *a, const char *connection, const char *identifier,
                       tg_status *status);
 
 /* Number of accounts in the set. */

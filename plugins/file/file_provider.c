@@ -457,8 +457,9 @@ static int tg__file_get_status(void *state, const char *connection, const char *
         } else {
             /* Get-or-create: remember the account; a failure to remember
              * changes nothing the caller can see. */
-            if (tg__accounts_count(s->created) < TG__FILE_CREATED_MAX)
-                (void)tg__accounts_add(s->created, connection, identifier, TG_STATUS_PENDING);
+            if (tg__accounts_count(s->created) < TG__FILE_CREATED_MAX &&
+                tg__accounts_add(s->created, connection, identifier, TG_STATUS_PENDING) < 0)
+                s->host->log(TG_LOG_DEBUG, "file provider: a created account is not remembered");
             *status = TG_STATUS_PENDING;
         }
     }
