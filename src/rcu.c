@@ -113,7 +113,11 @@ static uint64_t tg__rcu_oldest_reader(void)
     if (tg__rcu_fast)
         (void)tg__membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
     else
+#if defined(__SANITIZE_THREAD__)
+        (void)atomic_fetch_add_explicit(&tg__rcu_epoch, 0, memory_order_seq_cst); /* see rcu.h */
+#else
         atomic_thread_fence(memory_order_seq_cst); /* pairs with the readers' fence */
+#endif
     for (r = atomic_load_explicit(&tg__rcu_readers, memory_order_acquire); r; r = r->next) {
         uint64_t e = atomic_load_explicit(&r->epoch, memory_order_seq_cst);
         if (e != 0 && e < oldest)

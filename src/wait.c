@@ -113,7 +113,8 @@ int tg_gate_wait(tg_gate *g, const char *connection, const char *identifier,
         int64_t now = tg__mono_ms();
         uint64_t gen;
 
-        if (opts->cancel && *opts->cancel) {
+        /* Read atomically: another thread (or a signal handler) sets it. */
+        if (opts->cancel && __atomic_load_n(opts->cancel, __ATOMIC_ACQUIRE)) {
             rc = tg__fail(TG_ECANCELED, "wait for the %s account: cancelled", k.conn->name);
             break;
         }

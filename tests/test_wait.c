@@ -261,7 +261,7 @@ static void test_wait_cancel(void **state)
     (void)state;
 
     waiter_start(&w, &t);
-    w.cancel = 1;
+    __atomic_store_n(&w.cancel, 1, __ATOMIC_RELEASE); /* as the header asks */
     pthread_join(t, NULL);
     assert_int_equal(w.rc, TG_ECANCELED);
     pthread_mutex_destroy(&w.lock);

@@ -275,7 +275,8 @@ typedef struct tg_wait_options {
     int64_t poll_ms;      /* first pause between provider looks; 0: 250 */
     int64_t max_poll_ms;  /* longest pause (each is 1.5x the last); 0: 5000 */
     /* When not NULL, the wait ends with TG_ECANCELED within 100 ms of
-     * *cancel becoming non-zero (e.g. set by a signal handler). */
+     * *cancel becoming non-zero — set by a signal handler, or by another
+     * thread with an atomic store (e.g. __atomic_store_n). */
     const volatile int *cancel;
     /* When not NULL, called on the waiting thread after each look, with the
      * decision it gave and the milliseconds left. */
