@@ -499,27 +499,32 @@ static void test_big_allowed(void **state)
     free(t);
 }
 
-/* Over MCP_LINE_MAX: any other message streams through unchanged; a
- * tools/call is cut short, never whole at the server, and answered. */
+/* Over the line limit (1 MiB here, MCP_LINE_MAX in the proxy): any other
+ * message streams through unchanged; a tools/call is cut short, never whole
+ * at the server, and answered. */
 static void test_over_the_limit(void **state)
 {
     env *e = *state;
+    const size_t limit = (size_t)1 << 20;
     size_t n, c;
     char *t;
 
-    t = big_line("resources/read", "x", MCP_LINE_MAX + 1000, 0, &n);
+    e->in.line_max = limit;
+    clear(e);
+    feeds(e, "{\"id\":0,\"method\":\"ping\"}\n"); /* the limit applies from the next line */
+    t = big_line("resources/read", "x", limit + 1000, 0, &n);
     clear(e);
     e->keep_server = 0;
-    feed(e, t, n, 1 << 20);
+    feed(e, t, n, 65536);
     assert_int_equal(e->server_bytes, n);
     assert_true(e->server_hash == fnv(FNV_START, t, n));
     free(t);
 
     for (c = 0; c < 2; c++) {
         json_object *m;
-        t = big_line("tools/call", "gmail_send", MCP_LINE_MAX + 1000, (int)c, &n);
+        t = big_line("tools/call", "gmail_send", limit + 1000 + c * limit, (int)c, &n);
         clear(e);
-        feed(e, t, n, 1 << 20);
+        feed(e, t, n, 65536);
         /* The server got a prefix of the line, then a newline: never the
          * message's last brace. */
         assert_true(e->server_bytes < n);

@@ -13,6 +13,7 @@ static void on_message(void *ctx, const mcp_message *m);
 
 static void line_start(mcp_inbound *in)
 {
+    in->line.max = in->line_max + 1; /* the line and its newline */
     mcp_scan_init(&in->scan, on_message, in);
     mcp_buf_reset(&in->line, MCP_LINE_KEEP);
     mcp_buf_reset(&in->out, MCP_LINE_KEEP);
@@ -31,7 +32,7 @@ int mcp_inbound_init(mcp_inbound *in, mcp_guard *guard, const mcp_inbound_ops *o
     in->guard = guard;
     in->ops = ops;
     in->ctx = ctx;
-    in->line.max = MCP_LINE_MAX + 1; /* the line and its newline */
+    in->line_max = MCP_LINE_MAX;
     in->recs = malloc(MCP_BATCH_MAX * sizeof *in->recs);
     if (!in->recs)
         return -1;
@@ -103,7 +104,7 @@ static void on_message(void *ctx, const mcp_message *m)
     r->url_elicitation = m->url_elicitation;
 }
 
-/* The line outgrew MCP_LINE_MAX: pass on what is held, unless it holds a
+/* The line outgrew the limit: pass on what is held, unless it holds a
  * call, and stream the rest. */
 static void go_streaming(mcp_inbound *in)
 {
@@ -146,8 +147,8 @@ static void stream(mcp_inbound *in, const char *bytes, size_t n)
 /* Bytes of the current line, no newline among them. */
 static void line_bytes(mcp_inbound *in, const char *bytes, size_t n)
 {
-    if (!in->streaming && in->line.len + n > MCP_LINE_MAX) {
-        size_t fit = MCP_LINE_MAX - in->line.len;
+    if (!in->streaming && in->line.len + n > in->line_max) {
+        size_t fit = in->line_max - in->line.len;
         /* Hold up to the limit exactly, then stream. */
         if (fit) {
             mcp_buf_add(&in->line, bytes, fit);

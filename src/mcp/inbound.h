@@ -48,6 +48,7 @@ typedef struct mcp_inbound {
     mcp_guard *guard;
     const mcp_inbound_ops *ops;
     void *ctx;
+    size_t line_max;      /* MCP_LINE_MAX; tests set a smaller one */
     /* private */
     mcp_scan scan;
     mcp_buf line;         /* the line held, then its newline */
