@@ -3,6 +3,8 @@
  * through `toolgate mcp-proxy` (a cache hit: the account is ACTIVE in the
  * file provider), measured in alternating blocks so both see the same
  * machine; p50 and p99 of each. */
+#define _GNU_SOURCE /* pipe2 */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,8 @@ static void peer_start(peer *p, char *const argv[])
 {
     int in[2], out[2];
 
-    if (pipe(in) != 0 || pipe(out) != 0)
+    /* Close-on-exec: the other peer must not hold this one's pipes open. */
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
         bench_die("pipe");
     p->pid = fork();
     if (p->pid < 0)
