@@ -2,13 +2,40 @@
 #include "output.h"
 
 #include <errno.h>
-#include <sys/uio.h>
+#include <limits.h>
+#include <poll.h>
 #include <unistd.h>
 
-int mcp_write_all(int fd, const char *bytes, size_t n)
+int mcp_wait_fd(int fd, short events, int stop_fd)
+{
+    struct pollfd p[2] = { { fd, events, 0 }, { stop_fd, POLLIN, 0 } };
+
+    if (stop_fd < 0)
+        return 1;
+    for (;;) {
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return 1; /* let the I/O call report it */
+        }
+        if (p[1].revents)
+            return 0;
+        if (p[0].revents)
+            return 1;
+    }
+}
+
+int mcp_write_all(int fd, const char *bytes, size_t n, int stop_fd)
 {
     while (n > 0) {
-        ssize_t w = write(fd, bytes, n);
+        size_t piece = stop_fd >= 0 && n > PIPE_BUF ? PIPE_BUF : n;
+        ssize_t w;
+
+        if (!mcp_wait_fd(fd, POLLOUT, stop_fd)) {
+            errno = ECANCELED;
+            return -1;
+        }
+        w = write(fd, bytes, piece);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -20,9 +47,10 @@ int mcp_write_all(int fd, const char *bytes, size_t n)
     return 0;
 }
 
-int mcp_output_init(mcp_output *o, int fd)
+int mcp_output_init(mcp_output *o, int fd, int stop_fd)
 {
     o->fd = fd;
+    o->stop_fd = stop_fd;
     o->relay_holds = o->open_line = o->broken = 0;
     return pthread_mutex_init(&o->lock, NULL) == 0 ? 0 : -1;
 }
@@ -35,7 +63,7 @@ void mcp_output_destroy(mcp_output *o)
 /* Lock held. */
 static void put(mcp_output *o, const char *bytes, size_t n)
 {
-    if (!o->broken && mcp_write_all(o->fd, bytes, n) != 0)
+    if (!o->broken && mcp_write_all(o->fd, bytes, n, o->stop_fd) != 0)
         o->broken = 1;
 }
 
@@ -53,9 +81,8 @@ void mcp_output_message(mcp_output *o, const char *msg, size_t n)
     pthread_mutex_unlock(&o->lock);
 }
 
-static void relay_unlock(void *arg)
+void mcp_output_relay_end(mcp_output *o)
 {
-    mcp_output *o = arg;
     if (o->relay_holds) {
         o->relay_holds = 0;
         o->open_line = 1;
@@ -71,18 +98,9 @@ void mcp_output_relay(mcp_output *o, const char *bytes, size_t n)
         pthread_mutex_lock(&o->lock);
         o->relay_holds = 1;
     }
-    /* The write may be where the relay is cancelled at shutdown: the lock
-     * is then given back. */
-    pthread_cleanup_push(relay_unlock, o);
     put(o, bytes, n);
-    pthread_cleanup_pop(0);
     if (bytes[n - 1] == '\n') {
         o->relay_holds = 0;
         pthread_mutex_unlock(&o->lock);
     }
-}
-
-void mcp_output_relay_end(mcp_output *o)
-{
-    relay_unlock(o);
 }

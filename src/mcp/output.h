@@ -14,17 +14,27 @@
 
 typedef struct mcp_output {
     int fd;
+    int stop_fd;       /* readable once the proxy stops: writes give up (-1: none) */
     pthread_mutex_t lock;
     int relay_holds;   /* the relay is inside a line (it holds the lock) */
     int open_line;     /* the server's output ended inside a line */
     int broken;        /* a write failed: the client is gone; later writes are dropped */
 } mcp_output;
 
-/* Write all of @p n bytes to @p fd, through EINTR and short writes.
- * Returns 0, or -1 with errno. */
-int mcp_write_all(int fd, const char *bytes, size_t n);
+/**
+ * Wait until @p fd is ready for @p events (POLLIN, POLLOUT), or @p stop_fd
+ * (when >= 0) is readable. Returns 1 ready (or in error: the I/O call says
+ * which), 0 stopped.
+ */
+int mcp_wait_fd(int fd, short events, int stop_fd);
 
-int mcp_output_init(mcp_output *o, int fd);
+/* Write all of @p n bytes to @p fd, through EINTR and short writes. With a
+ * @p stop_fd, in pieces of at most PIPE_BUF after poll says @p fd is
+ * writable, so a reader that stopped reading cannot hold it once stop_fd is
+ * readable. Returns 0, or -1 (errno set; stopped: ECANCELED). */
+int mcp_write_all(int fd, const char *bytes, size_t n, int stop_fd);
+
+int mcp_output_init(mcp_output *o, int fd, int stop_fd);
 void mcp_output_destroy(mcp_output *o);
 
 /* One message of the proxy's, then a newline, between the server's lines.

@@ -30,6 +30,7 @@ typedef struct mcp_proxy {
     mcp_inbound in;
     mcp_watches watches;
     int events[2];        /* the relay threads say they are done: 'i', 'o' */
+    int stop[2];          /* closing stop[1] tells the relay threads to end */
     int server_gone;      /* writing to the child failed (client thread only) */
     atomic_int in_done, out_done;
 } mcp_proxy;
@@ -49,7 +50,7 @@ static int to_server(void *ctx, const char *bytes, size_t n)
 
     if (p->server_gone)
         return -1;
-    if (mcp_write_all(p->child.to_child, bytes, n) != 0) {
+    if (mcp_write_all(p->child.to_child, bytes, n, p->stop[0]) != 0) {
         p->server_gone = 1; /* the server closed its input: what follows is dropped */
         return -1;
     }
@@ -85,19 +86,14 @@ static void say_done(mcp_proxy *p, char what)
     while (w < 0 && errno == EINTR);
 }
 
-/* Client → server. Cancellable only while it waits for the client. */
+/* Client → server, until the client's input ends or the proxy stops. */
 static void *client_thread(void *arg)
 {
     mcp_proxy *p = arg;
     char *buf = malloc(MCP_READ_CHUNK);
-    int old;
 
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-    while (buf) {
-        ssize_t n;
-        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-        n = read(STDIN_FILENO, buf, MCP_READ_CHUNK);
-        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+    while (buf && mcp_wait_fd(STDIN_FILENO, POLLIN, p->stop[0])) {
+        ssize_t n = read(STDIN_FILENO, buf, MCP_READ_CHUNK);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -114,28 +110,22 @@ static void *client_thread(void *arg)
     return NULL;
 }
 
-/* Server → client, unchanged. Cancellable while it waits on either. */
+/* Server → client, unchanged, until the server's output ends or the proxy
+ * stops. */
 static void *server_thread(void *arg)
 {
     mcp_proxy *p = arg;
     char *buf = malloc(MCP_READ_CHUNK);
-    int old;
 
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-    pthread_cleanup_push(free, buf);
-    while (buf) {
-        ssize_t n;
-        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-        n = read(p->child.from_child, buf, MCP_READ_CHUNK);
-        if (n > 0)
-            mcp_output_relay(&p->out, buf, (size_t)n);
-        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+    while (buf && mcp_wait_fd(p->child.from_child, POLLIN, p->stop[0])) {
+        ssize_t n = read(p->child.from_child, buf, MCP_READ_CHUNK);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
+        mcp_output_relay(&p->out, buf, (size_t)n);
     }
-    pthread_cleanup_pop(1);
+    free(buf);
     mcp_output_relay_end(&p->out);
     atomic_store(&p->out_done, 1);
     say_done(p, 'o');
@@ -252,7 +242,7 @@ int mcp_proxy_run(const mcp_proxy_options *o)
         return 1;
     memset(&e, 0, sizeof e);
     p->o = o;
-    p->events[0] = p->events[1] = -1;
+    p->events[0] = p->events[1] = p->stop[0] = p->stop[1] = -1;
     e.code = 1;
 
     /* Signals come through a signalfd on this thread: blocked everywhere,
@@ -269,7 +259,7 @@ int mcp_proxy_run(const mcp_proxy_options *o)
     sigemptyset(&ign.sa_mask);
     sigaction(SIGPIPE, &ign, &old_pipe); /* a peer gone is an error from write */
 
-    if (mcp_output_init(&p->out, STDOUT_FILENO) != 0 ||
+    if (pipe2(p->stop, O_CLOEXEC) != 0 || mcp_output_init(&p->out, STDOUT_FILENO, p->stop[0]) != 0 ||
         mcp_guard_init(&p->guard, o->gate, o->identifier, elicited, p) != 0 ||
         mcp_inbound_init(&p->in, &p->guard, &inbound_ops, p) != 0 ||
         (watching = mcp_watches_init(&p->watches, o->gate, o->identifier, o->poll_ms,
@@ -299,11 +289,13 @@ int mcp_proxy_run(const mcp_proxy_options *o)
 
     mcp_watches_stop(&p->watches);
     watching = 0;
-    if (!atomic_load(&p->in_done))
-        pthread_cancel(in_thread); /* waiting for the client, or soon */
+    /* The relay threads end at their next wait: for the client (its input
+     * may never end), for the child's output (a grandchild may hold it
+     * open), or for a reader that stopped reading. A call being checked
+     * finishes first (the provider's timeout bounds it). */
+    close(p->stop[1]);
+    p->stop[1] = -1;
     pthread_join(in_thread, NULL);
-    if (!atomic_load(&p->out_done))
-        pthread_cancel(out_thread); /* the child's output outlived it */
     pthread_join(out_thread, NULL);
     if (!e.exited) {
         kill(p->child.pid, SIGKILL);
@@ -323,6 +315,10 @@ out:
         close(p->events[0]);
         close(p->events[1]);
     }
+    if (p->stop[0] >= 0)
+        close(p->stop[0]);
+    if (p->stop[1] >= 0)
+        close(p->stop[1]);
     mcp_inbound_free(&p->in);
     mcp_guard_free(&p->guard);
     mcp_output_destroy(&p->out);
