@@ -349,6 +349,17 @@ static void test_bad_requests(void **state)
         assert_non_null(strstr(get_str(m, "result.content.0.text"), "The tool did not run"));
         json_object_put(m);
     }
+    /* An id that is not one JSON value is not echoed: the answer's is null. */
+    {
+        json_object *m;
+        clear(e);
+        feeds(e, "{\"id\":3\xfe,\"method\":\"tools/call\",\"params\":{\"name\":\"slack_a\"}}\n");
+        assert_int_equal(e->server.len, 0);
+        m = client_message(e, 0);
+        assert_true(json_object_is_type(get(m, "id"), json_type_null));
+        assert_true(json_object_get_boolean(get(m, "result.isError")));
+        json_object_put(m);
+    }
     /* A duplicate method whose tools/call is allowed goes on unchanged. */
     clear(e);
     feeds(e, "{\"id\":9,\"method\":\"tools/call\",\"method\":\"x\",\"params\":{\"name\":\"gmail_a\"}}\n");

@@ -33,10 +33,40 @@ void mcp_guard_free(mcp_guard *g)
     mcp_buf_free(&g->enc);
 }
 
+/* The request's id is echoed as its own bytes when they are one JSON
+ * string, number or null (the scanner does not check bare tokens); else the
+ * answer's id is null, as JSON-RPC has it for a request it cannot read. */
+static int echoable_id(const char *id, size_t len)
+{
+    char text[MCP_SCAN_ID_MAX + 1];
+    json_tokener *tok;
+    json_object *o;
+    int ok;
+
+    if (len == 0 || len > MCP_SCAN_ID_MAX || !(tok = json_tokener_new()))
+        return 0;
+    /* With its NUL: json-c ends a number at the end of its text only then. */
+    memcpy(text, id, len);
+    text[len] = '\0';
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    o = json_tokener_parse_ex(tok, text, (int)len + 1);
+    ok = json_tokener_get_error(tok) == json_tokener_success &&
+         json_tokener_get_parse_end(tok) >= len &&
+         (o == NULL || json_object_is_type(o, json_type_string) ||
+          json_object_is_type(o, json_type_int) || json_object_is_type(o, json_type_double));
+    json_object_put(o);
+    json_tokener_free(tok);
+    return ok;
+}
+
 /* {"jsonrpc":"2.0","id":<id>,"<member>":<body>} into g->answer. */
 static int envelope(mcp_guard *g, const char *id, size_t id_len, const char *member,
                     const char *body)
 {
+    if (!echoable_id(id, id_len)) {
+        id = "null";
+        id_len = 4;
+    }
     mcp_buf_reset(&g->answer, 1 << 16);
     return mcp_buf_adds(&g->answer, "{\"jsonrpc\":\"2.0\",\"id\":") ||
                    mcp_buf_add(&g->answer, id, id_len) || mcp_buf_adds(&g->answer, ",\"") ||

@@ -26,7 +26,7 @@
 /* Raw bytes of a method value kept (a longer one is neither method of
  * interest: "tools/call" fully escaped is 62 bytes). */
 #define MCP_SCAN_METHOD_MAX 64
-/* Raw bytes of an id kept for an answer (a longer id is not answered). */
+/* Raw bytes of an id kept for an answer (a longer id is answered as null). */
 #define MCP_SCAN_ID_MAX 1024
 
 /* A range of the line: [off, off + len). */

@@ -134,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fz_bytes in = { data, size };
     uint8_t ctl = fz_byte(&in);
-    const char *text = (const char *)in.p;
+    const char *text = in.n ? (const char *)in.p : "", *server;
     size_t n = in.n, piece = ctl & 0x3F, i, start;
     tg_gate *gate = NULL; /* one per input, as in fuzz_encode.c */
     mcp_guard guard;
@@ -159,12 +159,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mcp_inbound_end(&inbound);
 
     /* The server's lines: no blocked call json-c can read. */
+    server = s.server.len ? s.server.data : "";
     for (start = 0, i = 0; i <= s.server.len; i++) {
-        if (i < s.server.len && s.server.data[i] != '\n')
+        if (i < s.server.len && server[i] != '\n')
             continue;
-        FZ_CHECK(calls_in(s.server.data + start, i - start) < 1,
+        FZ_CHECK(calls_in(server + start, i - start) < 1,
                  "a blocked tools/call reached the server: %.*s", (int)(i - start),
-                 s.server.data + start);
+                 server + start);
         start = i + 1;
     }
     /* Whole input lines without any call pass unchanged: each one is found
@@ -179,7 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             start = i + 1;
         }
         if (!calls)
-            FZ_CHECK(s.server.len == n && (n == 0 || memcmp(s.server.data, text, n) == 0),
+            FZ_CHECK(s.server.len == n && (n == 0 || memcmp(server, text, n) == 0),
                      "a line without a call was changed");
     }
     mcp_inbound_free(&inbound);
