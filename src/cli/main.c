@@ -143,7 +143,8 @@ static const char cli_mcp_proxy_help[] =
     "  --poll-ms N           first pause, in ms, between provider looks while an\n"
     "                        elicitation is outstanding (default 1000; each pause is\n"
     "                        1.5x the last, up to 5 s; 10 minutes in all)\n"
-    "  -- COMMAND [ARG...]   the MCP server to run, with its arguments\n" CLI_HELP_HELP
+    "  -- COMMAND [ARG...]   the MCP server to run, with its arguments\n"
+        CLI_VERBOSE_HELP CLI_HELP_HELP
     "\n"
     "Ending: when the server exits, so does the proxy, with its exit status (128+N\n"
     "when signal N ended it). At the end of the client's input the server's input\n"
@@ -175,7 +176,8 @@ const cli_command cli_commands[] = {
       CLI_OPT_SECRET_ENV | CLI_OPT_WEBHOOK_ID | CLI_OPT_WEBHOOK_TIMESTAMP |
           CLI_OPT_WEBHOOK_SIGNATURE,
       cli_event_help, cli_run_event },
-    { "mcp-proxy", CLI_OPT_CONFIG | CLI_OPT_IDENTIFIER | CLI_OPT_POLL_MS | CLI_OPT_COMMAND,
+    { "mcp-proxy",
+      CLI_OPT_CONFIG | CLI_OPT_IDENTIFIER | CLI_OPT_POLL_MS | CLI_OPT_COMMAND | CLI_OPT_VERBOSE,
       CLI_OPT_COMMAND, cli_mcp_proxy_help, cli_run_mcp_proxy },
     { NULL, 0, 0, NULL, NULL }
 };
