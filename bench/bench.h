@@ -20,6 +20,8 @@ typedef struct bench_opts {
     int json;
     int quick;              /* fewer repetitions and smaller loops */
     const char *dev_server; /* scalekit-dev binary; NULL skips the HTTP figures */
+    const char *toolgate;   /* the toolgate command; NULL skips the mcp-proxy figure */
+    const char *mcp_server; /* toolgate-bench-mcp-server */
 } bench_opts;
 
 double bench_now_ns(void);
@@ -68,6 +70,9 @@ typedef struct bench_results {
     /* Hits before and after 10,000 crafted tool names (bench/crafted.c). */
     bench_figure crafted_before_ns, crafted_after_ns;
     bench_figure crafted_late_ns; /* tools first met after the flood */
+    int have_mcp;
+    double mcp_direct_p50_us, mcp_direct_p99_us, mcp_proxy_p50_us, mcp_proxy_p99_us;
+    int mcp_calls;          /* round trips measured on each side */
 } bench_results;
 
 void bench_hit_figures(const bench_opts *o, const bench_keys *k, bench_results *r);
@@ -75,6 +80,7 @@ void bench_thread_figures(const bench_opts *o, const bench_keys *k, bench_result
 void bench_memory_figure(const bench_opts *o, bench_results *r);
 int bench_http_figures(const bench_opts *o, bench_results *r);
 void bench_crafted_figure(const bench_opts *o, const bench_keys *k, bench_results *r);
+int bench_mcp_figures(const bench_opts *o, bench_results *r);
 void bench_hit_loop(long n);
 
 #endif

@@ -14,22 +14,29 @@
 #ifndef TG_BENCH_DEV_SERVER
 #define TG_BENCH_DEV_SERVER NULL
 #endif
+#ifndef TG_BENCH_TOOLGATE
+#define TG_BENCH_TOOLGATE NULL
+#define TG_BENCH_MCP_SERVER NULL
+#endif
 
 static void usage(FILE *out)
 {
-    fputs("usage: toolgate-bench [--json] [--quick] [--dev-server PATH | --no-http]\n"
+    fputs("usage: toolgate-bench [--json] [--quick] [--dev-server PATH | --no-http] [--no-mcp]\n"
           "       toolgate-bench --hit-loop N\n"
           "\n"
           "Measures the check's hit path against a bare uthash lookup, blocked hits,\n"
           "two-thread scaling, allocations per hit, memory per cached account and,\n"
           "with the Scalekit dev server, misses, single flight and a peer-style\n"
-          "uncached check. Each timed figure is the median of several repetitions\n"
-          "after a warm-up, with min and max.\n"
+          "uncached check, and an allowed tools/call through `toolgate mcp-proxy`\n"
+          "against the same MCP server called directly (p50 and p99). Each other\n"
+          "timed figure is the median of several repetitions after a warm-up, with\n"
+          "min and max.\n"
           "\n"
           "  --json            one JSON object instead of a table\n"
           "  --quick           fewer and shorter repetitions\n"
           "  --dev-server PATH scalekit-dev binary (default: the one built with this)\n"
           "  --no-http         skip the figures that need the dev server\n"
+          "  --no-mcp          skip the mcp-proxy figure\n"
           "  --hit-loop N      warm the cache, then make N hits and exit (for callgrind)\n",
           out);
 }
@@ -68,6 +75,18 @@ static void print_json(const bench_results *r)
         puts("  \"miss_ns\": null,\n  \"http_requests_per_miss\": null,\n"
              "  \"singleflight_provider_calls\": null,\n  \"peer_style_ns\": null,\n"
              "  \"peer_style_ratio\": null,");
+    }
+    if (r->have_mcp) {
+        json_figure("mcp_direct_p50_us", r->mcp_direct_p50_us, 0);
+        json_figure("mcp_direct_p99_us", r->mcp_direct_p99_us, 0);
+        json_figure("mcp_proxy_p50_us", r->mcp_proxy_p50_us, 0);
+        json_figure("mcp_proxy_p99_us", r->mcp_proxy_p99_us, 0);
+        json_figure("mcp_added_p50_us", r->mcp_proxy_p50_us - r->mcp_direct_p50_us, 0);
+        json_figure("mcp_added_p99_us", r->mcp_proxy_p99_us - r->mcp_direct_p99_us, 0);
+    } else {
+        puts("  \"mcp_direct_p50_us\": null,\n  \"mcp_direct_p99_us\": null,\n"
+             "  \"mcp_proxy_p50_us\": null,\n  \"mcp_proxy_p99_us\": null,\n"
+             "  \"mcp_added_p50_us\": null,\n  \"mcp_added_p99_us\": null,");
     }
     json_figure("bytes_per_entry_1m", r->bytes_per_entry_1m, 1);
     puts("}");
@@ -110,12 +129,24 @@ static void print_table(const bench_results *r)
     }
     printf("%-34s %12.1f %38s (<= 256)\n", "bytes per cached account at 1M", r->bytes_per_entry_1m,
            "");
+    if (r->have_mcp) {
+        printf("%-34s %12s %12s %12s\n", "tools/call round trip (us)", "p50", "p99", "");
+        printf("%-34s %12.1f %12.1f\n", "  MCP server called directly", r->mcp_direct_p50_us,
+               r->mcp_direct_p99_us);
+        printf("%-34s %12.1f %12.1f\n", "  through toolgate mcp-proxy", r->mcp_proxy_p50_us,
+               r->mcp_proxy_p99_us);
+        printf("%-34s %12.1f %12.1f %12s  (p50 <= 50, %d calls each)\n", "  added by the proxy",
+               r->mcp_proxy_p50_us - r->mcp_direct_p50_us,
+               r->mcp_proxy_p99_us - r->mcp_direct_p99_us, "", r->mcp_calls);
+    } else {
+        puts("(mcp-proxy figure skipped)");
+    }
 }
 
 int main(int argc, char **argv)
 {
     static bench_keys keys;
-    bench_opts o = { 0, 0, TG_BENCH_DEV_SERVER };
+    bench_opts o = { 0, 0, TG_BENCH_DEV_SERVER, TG_BENCH_TOOLGATE, TG_BENCH_MCP_SERVER };
     bench_results r;
     int i;
 
@@ -127,6 +158,8 @@ int main(int argc, char **argv)
             o.quick = 1;
         } else if (strcmp(argv[i], "--no-http") == 0) {
             o.dev_server = NULL;
+        } else if (strcmp(argv[i], "--no-mcp") == 0) {
+            o.toolgate = NULL;
         } else if (strcmp(argv[i], "--dev-server") == 0 && i + 1 < argc) {
             o.dev_server = argv[++i];
         } else if (strcmp(argv[i], "--hit-loop") == 0 && i + 1 < argc) {
@@ -160,6 +193,11 @@ int main(int argc, char **argv)
         if (!o.json)
             fprintf(stderr, "measuring misses against the dev server...\n");
         r.have_http = bench_http_figures(&o, &r) == 0;
+    }
+    if (o.toolgate) {
+        if (!o.json)
+            fprintf(stderr, "measuring tools/call through mcp-proxy...\n");
+        bench_mcp_figures(&o, &r);
     }
     if (!o.json)
         fprintf(stderr, "measuring memory at 1,000,000 accounts...\n");

@@ -9,6 +9,9 @@
 #define CLI_DEFAULT_TIMEOUT_MS (300 * 1000)
 /* Ten years: long enough for anyone, far from int64 overflow. */
 #define CLI_MAX_TIMEOUT_S 315360000
+/* --poll-ms: one second by default, at most ten minutes. */
+#define CLI_DEFAULT_POLL_MS 1000
+#define CLI_MAX_POLL_MS 600000
 
 static const struct {
     const char *name; /* without the leading "--" */
@@ -21,6 +24,7 @@ static const struct {
     { "secret-env", CLI_OPT_SECRET_ENV }, { "id", CLI_OPT_WEBHOOK_ID },
     { "timestamp", CLI_OPT_WEBHOOK_TIMESTAMP }, { "signature", CLI_OPT_WEBHOOK_SIGNATURE },
     { "now", CLI_OPT_NOW },               { "verbose", CLI_OPT_VERBOSE },
+    { "poll-ms", CLI_OPT_POLL_MS },
 };
 #define CLI_N_FLAGS (sizeof cli_flags / sizeof cli_flags[0])
 
@@ -65,6 +69,25 @@ static int cli_parse_unix_seconds(const char *s, int64_t *out)
         v = v * 10 + (s[i] - '0');
     }
     if (i == 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Milliseconds: 1 to CLI_MAX_POLL_MS, digits only. Returns 0 or -1. */
+static int cli_parse_poll_ms(const char *s, int64_t *out)
+{
+    int64_t v = 0;
+    size_t i;
+
+    for (i = 0; s[i]; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+        if (v > CLI_MAX_POLL_MS)
+            return -1;
+    }
+    if (i == 0 || v < 1)
         return -1;
     *out = v;
     return 0;
@@ -180,6 +203,14 @@ static int cli_store(const cli_command *cmd, unsigned bit, const char *value, cl
     case CLI_OPT_WEBHOOK_SIGNATURE:
         out->webhook_signature = value;
         break;
+    case CLI_OPT_POLL_MS:
+        if (cli_parse_poll_ms(value, &out->poll_ms) != 0) {
+            cli_error("%s: --poll-ms must be a whole number of milliseconds from 1 to %d, "
+                      "not \"%s\"",
+                      cmd->name, CLI_MAX_POLL_MS, value);
+            return CLI_EXIT_USAGE;
+        }
+        break;
     case CLI_OPT_NOW:
         if (cli_parse_unix_seconds(value, &out->now) != 0) {
             cli_error("%s: --now must be Unix seconds (digits only), not \"%s\"", cmd->name,
@@ -203,6 +234,7 @@ int cli_parse_args(const cli_command *cmd, int argc, char **argv, int first, cli
     memset(out, 0, sizeof *out);
     out->format = TG_FORMAT_JSON;
     out->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
+    out->poll_ms = CLI_DEFAULT_POLL_MS;
 
     for (i = first; i < argc; i++) {
         const char *arg = argv[i], *name, *eq, *value;
@@ -211,6 +243,16 @@ int cli_parse_args(const cli_command *cmd, int argc, char **argv, int first, cli
 
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
             return CLI_PARSE_HELP;
+        if (strcmp(arg, "--") == 0 && (cmd->allowed & CLI_OPT_COMMAND)) {
+            /* Everything after it is the program and its arguments. */
+            if (i + 1 >= argc) {
+                cli_error("%s: \"--\" must be followed by the command to run", cmd->name);
+                return CLI_EXIT_USAGE;
+            }
+            out->command = &argv[i + 1];
+            seen |= CLI_OPT_COMMAND;
+            break;
+        }
         if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
             cli_error("%s: unexpected argument \"%s\"; options are --flag VALUE, see "
                       "'toolgate %s --help'",
@@ -270,6 +312,12 @@ int cli_parse_args(const cli_command *cmd, int argc, char **argv, int first, cli
                       cli_flags[f].name, cmd->name);
             return CLI_EXIT_USAGE;
         }
+    }
+    if ((cmd->required & CLI_OPT_COMMAND) && !(seen & CLI_OPT_COMMAND)) {
+        cli_error("%s: missing \"-- COMMAND [ARG...]\", the MCP server to run; see "
+                  "'toolgate %s --help'",
+                  cmd->name, cmd->name);
+        return CLI_EXIT_USAGE;
     }
     return cli_check_request_id(cmd, out);
 }

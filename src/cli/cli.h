@@ -36,7 +36,10 @@ enum {
     CLI_OPT_WEBHOOK_SIGNATURE = 1u << 10,
     CLI_OPT_NOW = 1u << 11,
     /* --verbose: takes no value; the library's diagnostic lines on stderr */
-    CLI_OPT_VERBOSE = 1u << 12
+    CLI_OPT_VERBOSE = 1u << 12,
+    CLI_OPT_POLL_MS = 1u << 13,
+    /* "-- COMMAND [ARG...]" ends the options and names a program to run */
+    CLI_OPT_COMMAND = 1u << 14
 };
 
 /* Parsed command line. Strings are borrowed from argv. */
@@ -55,6 +58,8 @@ typedef struct cli_args {
     int has_now;             /* event: --now given */
     int64_t now;             /* event: Unix seconds */
     int verbose;             /* --verbose */
+    int64_t poll_ms;         /* mcp-proxy: first pause of a completion watch; default 1000 */
+    char **command;          /* mcp-proxy: COMMAND [ARG...] after "--", NULL-terminated */
 } cli_args;
 
 typedef struct cli_command cli_command;
@@ -144,5 +149,6 @@ int cli_run_status(const cli_command *cmd, const cli_args *args);
 int cli_run_link(const cli_command *cmd, const cli_args *args);
 int cli_run_wait(const cli_command *cmd, const cli_args *args);
 int cli_run_event(const cli_command *cmd, const cli_args *args);
+int cli_run_mcp_proxy(const cli_command *cmd, const cli_args *args);
 
 #endif

@@ -122,6 +122,39 @@ static const char cli_event_help[] =
     "2 bad arguments or input (malformed header, secret or event; unset variable).\n"
     CLI_VALUE_NOTE;
 
+static const char cli_mcp_proxy_help[] =
+    "Usage: toolgate mcp-proxy [--config FILE] [--identifier ID] [--poll-ms N]\n"
+    "                          -- COMMAND [ARG...]\n"
+    "\n"
+    "Put the gate in front of an MCP server over stdio: start COMMAND (the server) and\n"
+    "relay newline-delimited JSON-RPC between it and the client on this process's\n"
+    "standard input and output. Every message passes unchanged except a tools/call\n"
+    "the end user may not make yet: the proxy answers it itself with the request's\n"
+    "id. A NEEDS_AUTHORIZATION answer is error -32042 with the authorization link as\n"
+    "a URL elicitation when the client declared capabilities.elicitation.url, else a\n"
+    "tool result with isError and the link in its text; UNAVAILABLE, DENY and bad\n"
+    "tool names are tool results with isError. Once the account of an elicitation\n"
+    "is ACTIVE, the client gets notifications/elicitation/complete, and its retry\n"
+    "goes through. The server's standard error is the proxy's.\n"
+    "\n"
+    "Options:\n" CLI_CONFIG_HELP
+    "  --identifier ID       the end user this server serves (default:\n"
+    "                        $TOOLGATE_IDENTIFIER; one of the two is required)\n"
+    "  --poll-ms N           first pause, in ms, between provider looks while an\n"
+    "                        elicitation is outstanding (default 1000; each pause is\n"
+    "                        1.5x the last, up to 5 s; 10 minutes in all)\n"
+    "  -- COMMAND [ARG...]   the MCP server to run, with its arguments\n"
+        CLI_VERBOSE_HELP CLI_HELP_HELP
+    "\n"
+    "Ending: when the server exits, so does the proxy, with its exit status (128+N\n"
+    "when signal N ended it). At the end of the client's input the server's input\n"
+    "is closed; a server still running gets SIGTERM 5 s later and SIGKILL 10 s later.\n"
+    "SIGTERM, SIGINT, SIGHUP and SIGQUIT are passed to the server.\n"
+    "\n"
+    "Exit status: the server's; 2 bad arguments or configuration (before the server\n"
+    "starts), 127 COMMAND not found, 126 COMMAND not executable, 1 other failure.\n"
+    CLI_VALUE_NOTE;
+
 const cli_command cli_commands[] = {
     { "check",
       CLI_OPT_CONFIG | CLI_OPT_TOOL | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT | CLI_OPT_REQUEST_ID |
@@ -143,6 +176,9 @@ const cli_command cli_commands[] = {
       CLI_OPT_SECRET_ENV | CLI_OPT_WEBHOOK_ID | CLI_OPT_WEBHOOK_TIMESTAMP |
           CLI_OPT_WEBHOOK_SIGNATURE,
       cli_event_help, cli_run_event },
+    { "mcp-proxy",
+      CLI_OPT_CONFIG | CLI_OPT_IDENTIFIER | CLI_OPT_POLL_MS | CLI_OPT_COMMAND | CLI_OPT_VERBOSE,
+      CLI_OPT_COMMAND, cli_mcp_proxy_help, cli_run_mcp_proxy },
     { NULL, 0, 0, NULL, NULL }
 };
 
@@ -162,12 +198,15 @@ static const char cli_main_help[] =
     "          [--timeout SECONDS]\n"
     "  event   --secret-env NAME --id ID               verify a webhook delivery (body\n"
     "          --timestamp SECONDS --signature SIGS    on stdin) and print its event\n"
+    "  mcp-proxy [--identifier ID] -- COMMAND [ARG...] gate an MCP server's tools/call\n"
+    "                                                  (stdio gateway)\n"
     "\n"
     "Every command takes --config FILE (default: $TOOLGATE_CONFIG, then\n"
     "./toolgate.json), --format json|text (default json) and --help. check also\n"
     "prints MCP answers: --format mcp|mcp-input-required|mcp-tool-result.\n"
     "event is the exception: it reads no configuration and takes only its own\n"
-    "options (see 'toolgate event --help').\n"
+    "options (see 'toolgate event --help'); mcp-proxy prints no decision and has\n"
+    "no --format (see 'toolgate mcp-proxy --help').\n"
     "\n"
     "Exit status:\n"
     "  0   ALLOW, or success\n"
@@ -196,7 +235,8 @@ int main(int argc, char **argv)
     int rc;
 
     if (argc < 2) {
-        cli_error("missing command (check, status, link, wait or event); see 'toolgate --help'");
+        cli_error("missing command (check, status, link, wait, event or mcp-proxy); see "
+                  "'toolgate --help'");
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
