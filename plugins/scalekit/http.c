@@ -501,14 +501,17 @@ int tg__sk_http_send(tg__sk_http *h, const tg__sk_request *rq, int64_t deadline_
         if (cc == CURLE_OK) {
             (void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
             resp->status = status;
-            tg__sk_log(h->host, TG_LOG_DEBUG, "%s %s: HTTP %ld in %lld ms (attempt %d)",
-                       rq->method, rq->route, status, (long long)(tg__sk_http_now_ms(h) - t0),
-                       resp->attempts);
         } else {
             resp->net = tg__sk_classify(c, cc, resp);
             tg__sk_keep_detail(c, resp, cc, errbuf);
+        }
+        if (tg__sk_log_on(h->host, TG_LOG_DEBUG)) {
+            char outcome[32];
+            if (resp->net == TG__SK_NET_OK)
+                snprintf(outcome, sizeof outcome, "HTTP %ld", status);
             tg__sk_log(h->host, TG_LOG_DEBUG, "%s %s: %s in %lld ms (attempt %d)", rq->method,
-                       rq->route, tg__sk_net_words(resp->net),
+                       rq->route,
+                       resp->net == TG__SK_NET_OK ? outcome : tg__sk_net_words(resp->net),
                        (long long)(tg__sk_http_now_ms(h) - t0), resp->attempts);
         }
         if ((resp->net == TG__SK_NET_OK && status == 503) || resp->net == TG__SK_NET_REFUSED ||

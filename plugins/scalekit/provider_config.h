@@ -1,8 +1,9 @@
 /*
- * The scalekit provider's configuration: the "provider" object of DESIGN §7
- * (without "type"), with the SCALEKIT_* environment variables as fallbacks.
+ * The scalekit provider's configuration: the "provider" object of the gate's
+ * configuration (without "type"), with the SCALEKIT_* environment variables
+ * as fallbacks.
  * Parsed from bytes into a struct; the environment arrives as a function, so
- * tests pass their own (STYLE habit 8).
+ * tests pass their own.
  *
  * Thread safety: reentrant, as long as @p getenv_fn is.
  */

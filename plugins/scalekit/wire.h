@@ -1,7 +1,7 @@
 /*
  * The Scalekit REST wire as the scalekit provider reads and writes it: pure
  * functions from bytes to structs — no sockets, no globals, no clock — so
- * tests and fuzzers feed them directly (STYLE habit 8). What they need of
+ * tests and fuzzers feed them directly. What they need of
  * the host (status names, RFC 3339) arrives in the tg_host table.
  *
  * Parsing is liberal in what it accepts (snake_case or lowerCamelCase keys,
