@@ -22,11 +22,12 @@ int tg__sk_call_begin(tg__sk_call *c, tg__sk_state *s)
     if (started == 0)
         started = tg__sk_http_now_ms(s->http);
     c->deadline = started + s->cfg.timeout_ms;
-    c->token = calloc(1, TG__SK_TOKEN_MAX + 1);
+    c->token = malloc(TG__SK_TOKEN_MAX + 1);
     if (!c->token) {
         snprintf(c->err, sizeof c->err, "scalekit: out of memory");
         return TG_ENOMEM;
     }
+    c->token[0] = '\0';
     c->secrets.item[0] = s->cfg.client_secret;
     c->secrets.item[1] = c->token;
     return TG_OK;
@@ -34,8 +35,8 @@ int tg__sk_call_begin(tg__sk_call *c, tg__sk_state *s)
 
 void tg__sk_call_end(tg__sk_call *c)
 {
-    if (c->token) {
-        tg__sk_wipe(c->token, TG__SK_TOKEN_MAX + 1);
+    if (c->token) { /* only a NUL-terminated token was ever written to it */
+        tg__sk_wipe(c->token, strnlen(c->token, TG__SK_TOKEN_MAX) + 1);
         free(c->token);
     }
     c->token = NULL;

@@ -217,8 +217,8 @@ void tg__sk_response_clear(tg__sk_response *resp)
 {
     if (!resp)
         return;
-    if (resp->body) {
-        tg__sk_wipe(resp->body, resp->cap);
+    if (resp->body) { /* what arrived; the rest of the buffer never held any */
+        tg__sk_wipe(resp->body, resp->len + 1);
         free(resp->body);
     }
     memset(resp, 0, sizeof *resp);
@@ -249,7 +249,7 @@ static size_t tg__sk_on_data(char *data, size_t size, size_t nmemb, void *userp)
         }
         if (r->body) {
             memcpy(b, r->body, r->len);
-            tg__sk_wipe(r->body, r->cap);
+            tg__sk_wipe(r->body, r->len + 1);
             free(r->body);
         }
         r->body = b;
@@ -484,7 +484,7 @@ int tg__sk_http_send(tg__sk_http *h, const tg__sk_request *rq, int64_t deadline_
             break;
         }
         if (resp->body) /* a 503 being retried: start the body again */
-            tg__sk_wipe(resp->body, resp->cap);
+            tg__sk_wipe(resp->body, resp->len + 1);
         resp->len = 0;
         resp->net = TG__SK_NET_OK;
         resp->status = 0;
@@ -538,7 +538,7 @@ int tg__sk_http_send(tg__sk_http *h, const tg__sk_request *rq, int64_t deadline_
     tg__sk_release(h, c, pooled);
     tg__sk_headers_free(headers);
     if (rc != TG_OK && resp->body) {
-        tg__sk_wipe(resp->body, resp->cap);
+        tg__sk_wipe(resp->body, resp->len + 1);
         free(resp->body);
         resp->body = NULL;
         resp->len = resp->cap = 0;

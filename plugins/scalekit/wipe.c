@@ -6,11 +6,8 @@
 
 void tg__sk_wipe(void *p, size_t n)
 {
-    volatile unsigned char *b = p;
-    if (!p)
-        return;
-    while (n--)
-        *b++ = 0;
+    if (p && n)
+        explicit_bzero(p, n);
 }
 
 void tg__sk_free_string(char *s)

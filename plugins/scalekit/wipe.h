@@ -1,8 +1,8 @@
 /*
  * Wiping secrets from memory the scalekit provider owns, before it is freed
  * or reused: the client secret, the form body that carries it, access tokens
- * and the buffers they pass through. Writes through a volatile pointer, so
- * the compiler does not drop the stores as dead.
+ * and the buffers they pass through. explicit_bzero(): the compiler does not
+ * drop the stores as dead, and they run at memset's speed.
  *
  * Thread safety: reentrant.
  */
