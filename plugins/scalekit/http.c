@@ -1,6 +1,5 @@
 /* HTTP for the scalekit provider over libcurl; see http.h. */
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "toolgate/toolgate.h"
+#include "curl_start.h"
 #include "host.h"
 #include "http.h"
 #include "wipe.h"
@@ -31,64 +31,6 @@ struct tg__sk_http {
     int no_proxy;
     struct curl_slist *pin;           /* "localhost:PORT:127.0.0.1", or NULL */
 };
-
-/* ---- process-wide libcurl start ------------------------------------------
- * curl_global_init() must run once before any other libcurl call and, before
- * libcurl 7.84, not concurrently with anything else in libcurl. pthread_once
- * gives both for our own calls. It is never undone: the process (or another
- * library in it) may still use libcurl after our last provider is gone.
- *
- * libcurl copies what it sends and receives — the form body with the client
- * secret, the Authorization header, answers that echo them — into buffers of
- * its own. So that those copies are cleared too, libcurl gets memory
- * functions that wipe every block before it is freed or moved. They take
- * effect only when this is the first libcurl start in the process (an
- * application that started libcurl earlier keeps its own functions); they are
- * the C library's malloc family otherwise, so memory passes freely between
- * libcurl and its callers either way. */
-
-static pthread_once_t tg__sk_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode tg__sk_curl_init_rc = CURLE_FAILED_INIT;
-
-static void tg__sk_curl_free(void *p)
-{
-    if (p) {
-        tg__sk_wipe(p, malloc_usable_size(p));
-        free(p);
-    }
-}
-
-static void *tg__sk_curl_realloc(void *p, size_t size)
-{
-    size_t old;
-    void *n;
-    if (!p)
-        return malloc(size);
-    if (size == 0) {
-        tg__sk_curl_free(p);
-        return NULL;
-    }
-    old = malloc_usable_size(p);
-    if (old >= size)
-        return p;
-    n = malloc(size);
-    if (!n)
-        return NULL;
-    memcpy(n, p, old);
-    tg__sk_curl_free(p);
-    return n;
-}
-
-static char *tg__sk_curl_strdup(const char *s)
-{
-    return strdup(s);
-}
-
-static void tg__sk_curl_init(void)
-{
-    tg__sk_curl_init_rc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, tg__sk_curl_free,
-                                               tg__sk_curl_realloc, tg__sk_curl_strdup, calloc);
-}
 
 int64_t tg__sk_http_now_ms(const tg__sk_http *h)
 {
@@ -131,12 +73,8 @@ tg__sk_http *tg__sk_http_new(const tg_host *host, const tg__sk_env_url *url, cha
     tg__sk_http *h;
     char pin[64];
 
-    pthread_once(&tg__sk_curl_once, tg__sk_curl_init);
-    if (tg__sk_curl_init_rc != CURLE_OK) {
-        snprintf(err, errlen, "libcurl failed to start: %s",
-                 curl_easy_strerror(tg__sk_curl_init_rc));
+    if (tg__sk_curl_start(err, errlen) != 0)
         return NULL;
-    }
     h = calloc(1, sizeof *h);
     if (!h) {
         snprintf(err, errlen, "out of memory");

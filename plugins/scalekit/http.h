@@ -13,7 +13,8 @@
  * Each attempt is logged at TG_LOG_DEBUG through the host (method, route,
  * outcome, time, attempt — never a header, a body or a query), and so is each
  * retry. Answers are kept in buffers that are wiped before they are freed or
- * grown (a token answer holds the access token).
+ * grown (a token answer holds the access token); libcurl's own copies are
+ * wiped by the memory functions it is started with (curl_start.h).
  *
  * Thread safety: a tg__sk_http is shared by all threads; each request uses an
  * easy handle no other thread holds (libcurl's rule, docs/libcurl-thread).

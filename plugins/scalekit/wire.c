@@ -8,6 +8,7 @@
 
 #include <json-c/json_object.h>
 
+#include "host.h"
 #include "json_doc.h"
 #include "quote.h"
 #include "url.h"
@@ -304,9 +305,8 @@ int tg__sk_parse_link(const tg_host *host, const char *body, size_t len, int64_t
         goto out;
     }
     v = tg__sk_member(root, expiry_keys);
-    if (tg__sk_string(v, &s, &n) && host &&
-        host->struct_size >= offsetof(tg_host, parse_rfc3339) + sizeof host->parse_rfc3339 &&
-        host->parse_rfc3339 && host->parse_rfc3339(s, n, &out->expires_at_ms) != TG_OK)
+    if (tg__sk_string(v, &s, &n) && host && TG__SK_HOST_HAS(host, parse_rfc3339) &&
+        host->parse_rfc3339(s, n, &out->expires_at_ms) != TG_OK)
         out->expires_at_ms = 0;
     if (out->expires_at_ms != 0 && out->expires_at_ms <= now_ms) {
         tg__sk_quote(s, n, TG__SK_SUMMARY_MAX, secrets, ex, sizeof ex);
