@@ -349,7 +349,12 @@ static void test_token(void **unused)
     assert_int_equal(token("{\"access_token\":\"caf\\u00e9\"}", t, err, sizeof err),
                      TG_EPROVIDER);
     assert_int_equal(token("garbage", t, err, sizeof err), TG_EPROVIDER);
-    assert_string_equal(err, "is not JSON (a syntax error): it begins \"garbage\"");
+    assert_string_equal(err, "is not JSON (a syntax error)");
+    /* A token answer that does not parse is never quoted: it may hold a token. */
+    assert_int_equal(token("{\"access_token\":\"skdev_0123456789abcdef\",\"expires_in\":1} x", t,
+                           err, sizeof err),
+                     TG_EPROVIDER);
+    assert_string_equal(err, "is not JSON (text follows the value)");
 
     /* Length: the limit is accepted, one more byte is not. */
     {

@@ -24,9 +24,11 @@
 /* ---- JSON --------------------------------------------------------------- */
 
 /* Parse a whole answer that must be one JSON object. NULL with a reason in
- * err otherwise. Free the result with tg__sk_json_free(). */
+ * err otherwise, quoting how a text that is not JSON begins when @p quote is
+ * set. Free the result with tg__sk_json_free(). */
 static json_object *tg__sk_json_object(const char *body, size_t len,
-                                       const tg__sk_secrets *secrets, char *err, size_t errlen)
+                                       const tg__sk_secrets *secrets, int quote, char *err,
+                                       size_t errlen)
 {
     tg__sk_json_error why;
     json_object *root;
@@ -49,13 +51,14 @@ static json_object *tg__sk_json_object(const char *body, size_t len,
             tg__sk_format(err, errlen, "is nested deeper than %d levels", TG__SK_JSON_DEPTH);
             break;
         default:
-            tg__sk_quote(body, len, TG__SK_BEGINS_MAX, secrets, begins, sizeof begins);
-            tg__sk_format(err, errlen, "is not JSON (%s): it begins \"%s\"",
+            if (quote)
+                tg__sk_quote(body, len, TG__SK_BEGINS_MAX, secrets, begins, sizeof begins);
+            tg__sk_format(err, errlen, "is not JSON (%s)%s%s%s",
                        why == TG__SK_JSON_NUL        ? "it holds a NUL byte"
                        : why == TG__SK_JSON_CUT      ? "it ends too early"
                        : why == TG__SK_JSON_TRAILING ? "text follows the value"
                                                      : "a syntax error",
-                       begins);
+                       quote ? ": it begins \"" : "", quote ? begins : "", quote ? "\"" : "");
             break;
         }
         return NULL;
@@ -106,7 +109,7 @@ int tg__sk_parse_account(const tg_host *host, const char *body, size_t len,
 
     out->has_status = 0;
     out->status = TG_STATUS_UNKNOWN;
-    root = tg__sk_json_object(body, len, secrets, err, errlen);
+    root = tg__sk_json_object(body, len, secrets, 1, err, errlen);
     if (!root)
         return TG_EPROVIDER;
     acct = tg__sk_member(root, wrappers);
@@ -210,7 +213,9 @@ int tg__sk_parse_token(const char *body, size_t len, const tg__sk_secrets *secre
 
     out->access_token[0] = '\0';
     out->expires_in_s = -1;
-    root = tg__sk_json_object(body, len, secrets, err, errlen);
+    /* Never quoted: a token answer that does not parse may still hold a
+     * token, which no scrubber could know. */
+    root = tg__sk_json_object(body, len, secrets, 0, err, errlen);
     if (!root)
         return TG_EPROVIDER;
     v = tg__sk_member(root, token_keys);
@@ -287,7 +292,7 @@ int tg__sk_parse_link(const tg_host *host, const char *body, size_t len, int64_t
 
     out->link[0] = '\0';
     out->expires_at_ms = 0;
-    root = tg__sk_json_object(body, len, secrets, err, errlen);
+    root = tg__sk_json_object(body, len, secrets, 1, err, errlen);
     if (!root)
         return TG_EPROVIDER;
     v = tg__sk_member(root, link_keys);

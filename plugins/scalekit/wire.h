@@ -65,7 +65,8 @@ int tg__sk_parse_account(const tg_host *host, const char *body, size_t len,
 
 /**
  * Parse a token answer: "access_token" (or "accessToken") and "expires_in"
- * (or "expiresIn") as a number or a numeric string.
+ * (or "expiresIn") as a number or a numeric string. The reason never quotes
+ * the answer: one that does not parse may still hold a token.
  * @return TG_OK; TG_EPROVIDER with a reason in @p err (no usable token).
  */
 int tg__sk_parse_token(const char *body, size_t len, const tg__sk_secrets *secrets,
