@@ -205,6 +205,25 @@ json_object *tg_dev_stats(const tg_dev *dev)
     return root;
 }
 
+json_object *tg_dev_tokens(const tg_dev *dev)
+{
+    char url[512];
+    char *out = NULL;
+    json_object *root = NULL, *list = NULL;
+
+    snprintf(url, sizeof url, "%s/_dev/tokens", dev->url);
+    if (tg_dev_http("GET", url, NULL, &out) == 200 && out)
+        root = json_tokener_parse(out);
+    free(out);
+    if (root && json_object_object_get_ex(root, "access_tokens", &list) &&
+        json_object_is_type(list, json_type_array))
+        json_object_get(list);
+    else
+        list = NULL;
+    json_object_put(root);
+    return list;
+}
+
 long long tg_dev_stat(const tg_dev *dev, const char *field, const char *sub)
 {
     json_object *root = tg_dev_stats(dev), *v, *w;

@@ -41,6 +41,10 @@ long tg_dev_set_account(const tg_dev *dev, const char *connector, const char *id
 /* GET /_dev/stats, parsed; NULL on failure. json_object_put it. */
 json_object *tg_dev_stats(const tg_dev *dev);
 
+/* GET /_dev/tokens: the live access tokens the server issued, as a JSON
+ * array of strings; NULL on failure. json_object_put it. */
+json_object *tg_dev_tokens(const tg_dev *dev);
+
 /* One counter of the stats: a top-level field, or a member of the object
  * @p field (e.g. "routes") when @p sub is given. Missing counts as 0; -1 when
  * the stats could not be read. */

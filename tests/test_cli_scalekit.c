@@ -30,6 +30,7 @@
 #include <json-c/json.h>
 
 #include "dev_server.h"
+#include "secret_check.h"
 
 #ifndef TG_CLI_PATH
 #error "TG_CLI_PATH must name the built toolgate binary"
@@ -178,6 +179,13 @@ static int reaped(pid_t pid, int *status)
     return r == pid;
 }
 
+/* Does @p secret show in the run's stdout or stderr, in any encoding? */
+static int shows(const run_result *r, const char *secret)
+{
+    return tg_test_secret_shows(r->out, strlen(r->out), secret) ||
+           tg_test_secret_shows(r->err, strlen(r->err), secret);
+}
+
 static void finish_cli(pid_t pid, int64_t t0, run_result *r)
 {
     int status = 0;
@@ -195,13 +203,24 @@ static void finish_cli(pid_t pid, int64_t t0, run_result *r)
     r->code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r->out = read_all(out_path);
     r->err = read_all(err_path);
-    /* The secrets never show, whatever happened. */
-    if (strstr(r->out, SECRET) || strstr(r->err, SECRET) || strstr(r->out, WRONG_SECRET) ||
-        strstr(r->err, WRONG_SECRET))
+    /* The secrets never show, whatever happened, in any encoding. */
+    if (shows(r, SECRET) || shows(r, WRONG_SECRET))
         fail_msg("the client secret appears in the output:\n--- stdout:\n%s--- stderr:\n%s",
                  r->out, r->err);
     /* Nor an access token the dev server issued ("skdev_…"). */
-    if (strstr(r->out, "skdev_") || strstr(r->err, "skdev_"))
+    {
+        json_object *tokens = tg_dev_tokens(&dev);
+        size_t i;
+        if (!tokens)
+            fail_msg("cannot read the dev server's tokens");
+        for (i = 0; i < json_object_array_length(tokens); i++)
+            if (shows(r, json_object_get_string(json_object_array_get_idx(tokens, i))))
+                fail_msg("an access token appears in the output:\n--- stdout:\n%s--- "
+                         "stderr:\n%s",
+                         r->out, r->err);
+        json_object_put(tokens);
+    }
+    if (shows(r, "skdev_"))
         fail_msg("an access token appears in the output:\n--- stdout:\n%s--- stderr:\n%s",
                  r->out, r->err);
 }
@@ -928,7 +947,9 @@ static void test_config_errors(void **unused)
 {
     static const char *const not_loopback[] = {
         "http://example.com", "http://10.1.2.3", "http://localhost.example.com",
-        "http://127.0.0.1.example.com", "HTTP://example.com",
+        "http://127.0.0.1.example.com", "HTTP://example.com", "http://localhost.",
+        "http://LOCALHOST.", "http://127.1", "http://0x7f.1", "http://127.000.0.1",
+        "http://127.0.0.1.nip.io", "http://[::ffff:127.0.0.1]",
     };
     char path[256], text[512];
     run_result r;
@@ -990,6 +1011,124 @@ static void test_config_errors(void **unused)
     assert_int_equal(tg_dev_stat(&dev, "requests", NULL), 0);
 }
 
+/* ---- secrets, loopback, one deadline ---------------------------------------- */
+
+/* The service echoes what it was sent — the Authorization header to the API,
+ * the form body (which carries the client secret) to the token endpoint —
+ * in every encoding: every command fails UNAVAILABLE and neither stdout nor
+ * stderr shows a secret in any encoding (finish_cli checks every run). */
+static void test_secret_echo(void **unused)
+{
+    static const char *const encodings[] = { "raw",  "percent", "percent_lower", "form",
+                                             "json", "html",    "split",         "truncate" };
+    static const struct {
+        const char *what, *routes;
+        int status;
+    } cases[] = { { "authorization", "/api/", 403 }, { "body", "/oauth/", 500 } };
+    char config[256], fault[256];
+    run_result r;
+    size_t e, c, k;
+    int quoted = 0;
+    (void)unused;
+    std_config(config, sizeof config);
+    set_account("gmail", "cli_echo", "EXPIRED");
+    for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (e = 0; e < sizeof encodings / sizeof encodings[0]; e++) {
+            for (k = 0; k < 3; k++) {
+                snprintf(fault, sizeof fault,
+                         "{\"echo\":\"%s\",\"echo_encoding\":\"%s\",\"status\":%d,"
+                         "\"count\":100,\"routes\":\"%s\"}",
+                         cases[c].what, encodings[e], cases[c].status, cases[c].routes);
+                assert_int_equal(tg_dev_post(&dev, "/_dev/faults", fault), 200);
+                if (k == 0)
+                    RUN(&r, "check", "--config", config, "--tool", "gmail_send_email",
+                        "--identifier", "cli_echo");
+                else if (k == 1)
+                    RUN(&r, "link", "--config", config, "--connection", "gmail",
+                        "--identifier", "cli_echo");
+                else
+                    RUN(&r, "status", "--config", config, "--connection", "gmail",
+                        "--identifier", "cli_echo");
+                expect_exit(&r, 11);
+                quoted += strstr(r.err, "[redacted]") != NULL;
+                free_result(&r);
+                assert_int_equal(tg_dev_post(&dev, "/_dev/reset", "{}"), 200);
+            }
+        }
+    }
+    print_message("    48 runs under echo faults: %d stderr lines quoted the service, "
+                  "scrubbed\n", quoted);
+    /* The echo did reach the messages (at least those of `link`). */
+    assert_true(quoted >= 8);
+}
+
+/* http://localhost:PORT is loopback (pinned to 127.0.0.1) and reaches the
+ * dev server; http://localhost.:PORT is not, and is refused before any
+ * request. */
+static void test_localhost(void **unused)
+{
+    static const char *const hosts[] = { "localhost", "localhost." };
+    char path[256], text[512];
+    run_result r;
+    size_t i;
+    (void)unused;
+    set_account("gmail", "cli_localhost", "ACTIVE");
+    for (i = 0; i < 2; i++) {
+        snprintf(text, sizeof text,
+                 "{\"provider\":{\"type\":\"scalekit\",\"environment_url\":\"http://%s:%s\","
+                 "\"client_id\":\"" DEV_ID "\",\"client_secret\":\"" SECRET "\"},"
+                 "\"tools\":{\"map\":{\"gmail_send_email\":\"gmail\"}}}",
+                 hosts[i], strrchr(dev.url, ':') + 1);
+        write_config("url.json", text, path, sizeof path);
+        RUN(&r, "check", "--config", path, "--tool", "gmail_send_email", "--identifier",
+            "cli_localhost");
+        if (i == 0)
+            expect_exit(&r, 0);
+        else
+            expect_config_error(&r, "environment_url", "localhost");
+        free_result(&r);
+    }
+    assert_int_equal(tg_dev_stat(&dev, "keys", "gmail|cli_localhost"), 1);
+}
+
+/* provider.timeout_ms bounds the whole check: a status and then a link,
+ * each slowed by 1500 ms, with timeout_ms 2000, end in exit 11 within the
+ * budget (plus the margin), not in exit 10 after three seconds. */
+static void test_one_deadline(void **unused)
+{
+    char path[256], text[512];
+    run_result r;
+    json_object *o;
+    (void)unused;
+    set_account("gmail", "cli_deadline", "EXPIRED");
+    snprintf(text, sizeof text,
+             "{\"provider\":{\"type\":\"scalekit\",\"environment_url\":\"%s\","
+             "\"client_id\":\"" DEV_ID "\",\"client_secret\":\"" SECRET "\","
+             "\"timeout_ms\":2000},\"tools\":{\"map\":{\"gmail_send_email\":\"gmail\"}}}",
+             dev.url);
+    write_config("url.json", text, path, sizeof path);
+    queue_fault("\"latency_ms\":1500", "/api/v1/connected_accounts/details");
+    queue_fault("\"latency_ms\":1500", "/api/v1/connected_accounts/magic_link");
+    RUN(&r, "check", "--config", path, "--tool", "gmail_send_email", "--identifier",
+        "cli_deadline");
+    print_message("    status + link, 1500 ms each, timeout_ms 2000: exit %d after %lld ms\n",
+                  r.code, (long long)r.elapsed_ms);
+    expect_exit(&r, 11);
+    o = parse_out(&r);
+    expect_str(o, "verdict", "UNAVAILABLE");
+    expect_str(o, "status", "EXPIRED");
+    expect_str(o, "link", NULL);
+    json_object_put(o);
+    if (r.elapsed_ms < 1900 || r.elapsed_ms > 2000 + MARGIN_MS)
+        fail_msg("the check took %lld ms; the budget is 2000 ms (+ %d ms margin)",
+                 (long long)r.elapsed_ms, MARGIN_MS);
+    free_result(&r);
+    /* Both routes were asked. */
+    assert_int_equal(tg_dev_stat(&dev, "routes", "GET /api/v1/connected_accounts/details"), 1);
+    assert_int_equal(tg_dev_stat(&dev, "routes", "POST /api/v1/connected_accounts/magic_link"),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1003,6 +1142,9 @@ int main(void)
         cmocka_unit_test_setup(test_env_credentials, reset_dev),
         cmocka_unit_test_setup(test_faults, reset_dev),
         cmocka_unit_test_setup(test_bad_credentials, reset_dev),
+        cmocka_unit_test_setup(test_secret_echo, reset_dev),
+        cmocka_unit_test_setup(test_localhost, reset_dev),
+        cmocka_unit_test_setup(test_one_deadline, reset_dev),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

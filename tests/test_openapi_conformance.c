@@ -16,9 +16,12 @@
  * 2. Against a recorder (a tiny HTTP server in this file that keeps every
  *    request and answers like Scalekit): what the dev server's counters cannot
  *    show — every query parameter and every body field the provider sends is
- *    one the document lists for that operation (body fields resolved through
- *    the request schema's $ref), with the exact values, URL-encoded
- *    correctly; JSON bodies say application/json; API calls carry the bearer
+ *    one the document lists for that operation (body fields at every depth,
+ *    resolved through the schemas' $refs, with their types), with the exact
+ *    values, URL-encoded
+ *    correctly; a create sends the body the official SDKs send
+ *    ({"connector","identifier","connected_account":{"authorization_details":
+ *    {"oauth_token":{}}}}); JSON bodies say application/json; API calls carry the bearer
  *    token; the token request is the client-credentials form of the
  *    document's oauth2 security scheme (tokenUrl).
  */
@@ -189,6 +192,15 @@ static void test_document(void **unused)
                            "identifier"));
     assert_null(member(body_properties("POST", "/api/v1/connected_accounts/magic_link"),
                        "connection_name"));
+    /* The create's account: authorization_details, and in it oauth_token. */
+    {
+        json_object *acct =
+            resolve(member(body_properties("POST", "/api/v1/connected_accounts"),
+                           "connected_account"));
+        json_object *details = resolve(member(member(acct, "properties"), "authorization_details"));
+        assert_non_null(member(member(details, "properties"), "oauth_token"));
+        assert_null(member(member(details, "properties"), "oauthToken"));
+    }
 }
 
 /* ---- the provider --------------------------------------------------------- */
@@ -665,23 +677,59 @@ static void rec_stop(void)
 #define REC_ID_MISSING "a b&c=d/e?f#g%41"
 #define REC_ID_RACE "race_user"
 
+/* Every member of @p value, at every depth, is a property its schema lists
+ * (through $ref), with the type the schema gives (object or string). */
+static void check_schema(const rec_request *r, json_object *value, json_object *schema,
+                         const char *where)
+{
+    struct json_object_iterator it, end;
+    json_object *props = member(resolve(schema), "properties");
+
+    if (!json_object_is_type(value, json_type_object))
+        return;
+    it = json_object_iter_begin(value);
+    end = json_object_iter_end(value);
+    for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+        const char *name = json_object_iter_peek_name(&it);
+        json_object *v = json_object_iter_peek_value(&it);
+        json_object *sub = member(props, name);
+        const char *type;
+        char path[256];
+        snprintf(path, sizeof path, "%s.%s", where, name);
+        if (!sub)
+            fail_msg("%s %s sends body field \"%s\", which the document does not list",
+                     r->method, r->path, path);
+        type = json_object_get_string(member(resolve(sub), "type"));
+        if (type && strcmp(type, "object") == 0 && !json_object_is_type(v, json_type_object))
+            fail_msg("%s %s: %s must be an object", r->method, r->path, path);
+        if (type && strcmp(type, "string") == 0 && !json_object_is_type(v, json_type_string))
+            fail_msg("%s %s: %s must be a string", r->method, r->path, path);
+        check_schema(r, v, sub, path);
+    }
+}
+
 /* The connector and identifier of a request (query or JSON body) are one of
  * the pairs used, exactly; every other field is documented. */
 static void check_fields(const rec_request *r, json_object *fields, int is_query)
 {
     struct json_object_iterator it = json_object_iter_begin(fields),
                                 end = json_object_iter_end(fields);
-    json_object *props = is_query ? NULL : body_properties(r->method, r->path);
     const char *c = json_object_get_string(member(fields, "connector"));
     const char *i = json_object_get_string(member(fields, "identifier"));
 
-    for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+    if (!is_query) {
+        json_object *schema = member(
+            member(member(member(operation(r->method, r->path), "requestBody"), "content"),
+                   "application/json"),
+            "schema");
+        assert_non_null(schema);
+        check_schema(r, fields, schema, "body");
+    }
+    for (; is_query && !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
         const char *name = json_object_iter_peek_name(&it);
-        int ok = is_query ? documented_query_param(r->method, r->path, name)
-                          : member(props, name) != NULL;
-        if (!ok)
-            fail_msg("%s %s sends %s \"%s\", which the document does not list", r->method,
-                     r->path, is_query ? "query parameter" : "body field", name);
+        if (!documented_query_param(r->method, r->path, name))
+            fail_msg("%s %s sends query parameter \"%s\", which the document does not list",
+                     r->method, r->path, name);
     }
     if (!c || !i)
         fail_msg("%s %s lacks connector or identifier", r->method, r->path);
@@ -767,9 +815,17 @@ static void test_request_shapes(void **unused)
             if (!b || !json_object_is_type(b, json_type_object))
                 fail_msg("%s %s: body is not a JSON object: %s", r->method, r->path, r->body);
             check_fields(r, b, 0);
-            if (member(b, "connected_account") &&
-                !json_object_is_type(member(b, "connected_account"), json_type_object))
-                fail_msg("connected_account must be an object");
+            /* A create says what the official SDKs say: an OAuth account whose
+             * credentials come later. A link request carries no account. */
+            if (strcmp(r->path, "/api/v1/connected_accounts") == 0)
+                assert_string_equal(
+                    json_object_to_json_string_ext(member(b, "connected_account"),
+                                                   JSON_C_TO_STRING_PLAIN),
+                    "{\"authorization_details\":{\"oauth_token\":{}}}");
+            else
+                assert_null(member(b, "connected_account"));
+            assert_int_equal(json_object_object_length(b),
+                             strcmp(r->path, "/api/v1/connected_accounts") == 0 ? 3 : 2);
             json_object_put(b);
         }
     }

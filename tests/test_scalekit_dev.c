@@ -578,6 +578,22 @@ static void test_command_line(void **state)
   assert_int_equal(run_to_end(help, out, sizeof out, err, sizeof err), 0);
   assert_non_null(strstr(out, "--client-secret"));
   assert_non_null(strstr(out, "--token-ttl"));
+  /* Enough to use it from a test of one's own, with no README at hand. */
+  assert_non_null(strstr(out, "/_dev/faults"));
+  assert_non_null(strstr(out, "/_dev/accounts"));
+  assert_non_null(strstr(out, "SIGTERM"));
+  const char *version[] = {"--version", NULL};
+  assert_int_equal(run_to_end(version, out, sizeof out, err, sizeof err), 0);
+  assert_memory_equal(out, "scalekit-dev ", 13);
+
+  /* A port that is taken: exit 1, and the reason. */
+  char port[16], want[96];
+  snprintf(port, sizeof port, "%u", main_server.port);
+  const char *taken[] = {"--port", port, NULL};
+  assert_int_equal(run_to_end(taken, out, sizeof out, err, sizeof err), 1);
+  snprintf(want, sizeof want, "scalekit-dev: cannot listen on 127.0.0.1:%u: Address already in use\n",
+           main_server.port);
+  assert_string_equal(err, want);
 
   const char *unknown[] = {"--bogus", NULL};
   assert_int_equal(run_to_end(unknown, out, sizeof out, err, sizeof err), 2);
@@ -900,6 +916,16 @@ static void test_create(void **state)
                                   json_type_null));
   resp_free(&r);
 
+  /* The body the official SDKs send: an OAuth account, no credentials yet. */
+  post("/api/v1/connected_accounts",
+       "{\"connector\":\"gmail\",\"identifier\":\"sdk@example.com\",\"connected_account\":"
+       "{\"authorization_details\":{\"oauth_token\":{}}}}",
+       &r);
+  assert_int_equal(r.status, 201);
+  assert_account(jobj(r.json, "connected_account"), "gmail", "sdk@example.com",
+                 "PENDING_AUTH", false);
+  resp_free(&r);
+
   post("/api/v1/connected_accounts", "{\"connector\":\"gmail\",\"identifier\":\"new@example.com\"}",
        &r);
   assert_error(&r, 409, 6);
@@ -921,6 +947,13 @@ static void test_create(void **state)
     {"{\"connector\":\"gmail\",\"identifier\":[\"u1\"]}", "identifier"},
     {"{\"connector\":\"gmail\",\"identifier\":\"u1\",\"connected_account\":\"x\"}",
      "connected_account"},
+    {"{\"connector\":\"gmail\",\"identifier\":\"u1\",\"connected_account\":"
+     "{\"authorization_details\":[]}}", "connected_account.authorization_details"},
+    {"{\"connector\":\"gmail\",\"identifier\":\"u1\",\"connected_account\":"
+     "{\"authorization_details\":{\"oauth_token\":\"t\"}}}",
+     "connected_account.authorization_details.oauth_token"},
+    {"{\"connector\":\"gmail\",\"identifier\":\"u1\",\"connected_account\":"
+     "{\"api_config\":1}}", "connected_account.api_config"},
     {"{\"connector\":\"gm/il\",\"identifier\":\"u1\"}", "connector"},
     {"{\"connector\":\"gmail\",\"identifier\":\"u\\u0001\"}", "identifier"},
     {"{\"connector\":\"gmail\",", "JSON"},
@@ -1515,6 +1548,85 @@ static void test_fault_requests_checked(void **state)
   json_object_put(s);
 }
 
+/* The echo fault: what the client sent, repeated in each encoding. */
+static void test_fault_echo(void **state)
+{
+  (void)state;
+  static const struct { const char *enc, *want; } cases[] = {
+    {"raw", "the Authorization header was: Bearer ab c"},
+    {"percent", "the Authorization header was: %42%65%61%72%65%72%20%61%62%20%63"},
+    {"percent_lower", "the Authorization header was: %42%65%61%72%65%72%20%61%62%20%63"},
+    {"form", "the Authorization header was: Bearer+ab+c"},
+    {"json", "the Authorization header was: \\u0042\\u0065\\u0061\\u0072\\u0065\\u0072"
+             "\\u0020\\u0061\\u0062\\u0020\\u0063"},
+    {"html", "the Authorization header was: &#x42;&#x65;&#x61;&#x72;&#x65;&#x72;&#x20;"
+             "&#x61;&#x62;&#x20;&#x63;"},
+    {"split", "the Authorization header was: Beare\" \"r ab c"},
+    {"truncate", "the Authorization header was: Beare..."},
+  };
+  char fault[256];
+  struct resp r;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    snprintf(fault, sizeof fault, "{\"echo\":\"authorization\",\"echo_encoding\":\"%s\"}",
+             cases[i].enc);
+    admin("/_dev/faults", fault);
+    struct req q = {.path = DETAILS "?connector=gmail&identifier=user_123",
+                    .auth_header = "Bearer ab c"};
+    http(&q, &r);
+    assert_error(&r, 403, 7); /* the default status: 403 PERMISSION_DENIED */
+    assert_string_equal(jstr(r.json, "message"), cases[i].want);
+    resp_free(&r);
+  }
+  /* The body, as text, with a status of its own; the handler never runs. */
+  admin("/_dev/faults", "{\"echo\":\"body\",\"echo_as\":\"text\",\"status\":500,"
+                        "\"routes\":\"/oauth/token\"}");
+  struct req q = {.path = "/oauth/token", .body = "client_secret=a%2Bb",
+                  .content_type = "application/x-www-form-urlencoded", .body_len = -1};
+  http(&q, &r);
+  assert_int_equal(r.status, 500);
+  assert_string_equal(r.body, "client_secret=a%2Bb");
+  assert_null(r.json);
+  resp_free(&r);
+  /* No header sent: an empty echo. */
+  admin("/_dev/faults", "{\"echo\":\"authorization\",\"status\":401}");
+  struct req none = {.path = DETAILS "?connector=gmail&identifier=user_123"};
+  http(&none, &r);
+  assert_error(&r, 401, 16);
+  assert_string_equal(jstr(r.json, "message"), "the Authorization header was: ");
+  resp_free(&r);
+
+  static const char *const bad[] = {
+    "{\"echo\":\"cookie\"}", "{\"echo\":\"body\",\"echo_encoding\":\"rot13\"}",
+    "{\"echo\":\"body\",\"echo_as\":\"html\"}", "{\"echo_encoding\":\"raw\",\"status\":500}",
+    "{\"echo\":\"body\",\"body\":\"garbage\"}", "{\"echo\":1}",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    struct req b = {.path = "/_dev/faults", .body = bad[i], .body_len = -1};
+    http(&b, &r);
+    if (r.status != 400)
+      fprintf(stderr, "fault %s accepted\n", bad[i]);
+    assert_error(&r, 400, 3);
+    resp_free(&r);
+  }
+}
+
+/* GET /_dev/tokens lists the live access tokens, so a test can look for
+ * them in a client's output. */
+static void test_tokens_route(void **state)
+{
+  (void)state;
+  struct resp r;
+  get("/_dev/tokens", &r);
+  assert_int_equal(r.status, 200);
+  json_object *list = jobj(r.json, "access_tokens");
+  assert_non_null(list);
+  bool found = false;
+  for (size_t i = 0; i < json_object_array_length(list); i++)
+    found = found || strcmp(json_object_get_string(json_object_array_get_idx(list, i)), token) == 0;
+  assert_true(found);
+  resp_free(&r);
+}
+
 static void test_revoke_tokens(void **state)
 {
   (void)state;
@@ -1716,12 +1828,14 @@ int main(void)
     cmocka_unit_test_setup(test_fault_status, test_setup),
     cmocka_unit_test_setup(test_fault_latency, test_setup),
     cmocka_unit_test_setup(test_fault_truncate, test_setup),
+    cmocka_unit_test_setup(test_fault_echo, test_setup),
     cmocka_unit_test_setup(test_fault_oversize, test_setup),
     cmocka_unit_test_setup(test_fault_garbage, test_setup),
     cmocka_unit_test_setup(test_fault_close, test_setup),
     cmocka_unit_test_setup(test_fault_slow, test_setup),
     cmocka_unit_test_setup(test_fault_routes_and_token_endpoint, test_setup),
     cmocka_unit_test_setup(test_fault_requests_checked, test_setup),
+    cmocka_unit_test_setup(test_tokens_route, test_setup),
     cmocka_unit_test_setup(test_revoke_tokens, test_setup),
     cmocka_unit_test_setup(test_stats, test_setup),
     cmocka_unit_test_setup(test_keep_alive, test_setup),

@@ -35,117 +35,44 @@
 #include "toolgate/toolgate.h"
 #include "plugin.h"
 #include "scalekit_provider.h"
+#include "dev_server.h"
+#include "secret_check.h"
 
 #define DEV_ID "dev_client"
-#define DEV_SECRET "dev_secret"
+/* Distinctive, so a leak in any encoding is found (secret_check.h). */
+#define DEV_SECRET "s3cr3t-dev-XYZ-0815"
+#define WRONG_SECRET "not-the-s3cr3t-4711"
 #define MARGIN_MS 1500 /* allowed past timeout_ms: generous, against flaky timing */
 
 /* ---- the dev server ----------------------------------------------------- */
 
-static struct {
-    pid_t pid;
-    int out_fd; /* its stdout, kept open so a later line never meets EPIPE */
-    char url[64];
-} dev = { 0, -1, "" };
+static tg_dev dev = { 0, -1, "" };
 
 /* One handle, so the test's own requests share one kept-alive connection and
  * the server's connection counter shows the provider's. Main thread only. */
 static CURL *admin_handle;
-
-static void dev_stop(void)
-{
-    int status, i;
-    if (dev.pid <= 0)
-        return;
-    kill(dev.pid, SIGTERM);
-    for (i = 0; i < 500; i++) { /* 5 s, then SIGKILL */
-        if (waitpid(dev.pid, &status, WNOHANG) == dev.pid)
-            break;
-        usleep(10000);
-    }
-    if (i == 500) {
-        kill(dev.pid, SIGKILL);
-        waitpid(dev.pid, &status, 0);
-    }
-    dev.pid = 0;
-    if (dev.out_fd >= 0)
-        close(dev.out_fd);
-    dev.out_fd = -1;
-}
-
-#ifdef TG_SCALEKIT_DEV_PATH
-/* Start it and read "scalekit-dev listening on http://127.0.0.1:PORT". */
-static int dev_start(void)
-{
-    static const char prefix[] = "scalekit-dev listening on ";
-    char line[256];
-    size_t n = 0;
-    int fds[2];
-    pid_t pid;
-
-    if (pipe(fds) != 0)
-        return -1;
-    pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        /* Dies with the test process, however that ends. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        execl(TG_SCALEKIT_DEV_PATH, TG_SCALEKIT_DEV_PATH, "--port", "0", "--client-id", DEV_ID,
-              "--client-secret", DEV_SECRET, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    dev.pid = pid;
-    dev.out_fd = fds[0];
-    while (n + 1 < sizeof line) {
-        struct pollfd p = { fds[0], POLLIN, 0 };
-        ssize_t r;
-        if (poll(&p, 1, 10000) <= 0)
-            break;
-        r = read(fds[0], line + n, 1);
-        if (r <= 0)
-            break;
-        if (line[n] == '\n') {
-            line[n] = '\0';
-            if (strncmp(line, prefix, sizeof prefix - 1) == 0 &&
-                strlen(line + sizeof prefix - 1) < sizeof dev.url) {
-                strcpy(dev.url, line + sizeof prefix - 1);
-                return 0;
-            }
-            n = 0;
-            continue;
-        }
-        n++;
-    }
-    fprintf(stderr, "scalekit-dev did not start\n");
-    dev_stop();
-    return -1;
-}
-#endif
 
 static int group_setup(void **unused)
 {
     (void)unused;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
-#ifdef TG_SCALEKIT_DEV_PATH
-    if (dev_start() != 0)
-        return -1;
-#endif
-    return 0;
+    return tg_dev_start(&dev, TG_SCALEKIT_DEV_PATH, DEV_ID, DEV_SECRET);
 }
 
 static int group_teardown(void **unused)
 {
+    int rc;
     (void)unused;
-    dev_stop();
+    tg_log_set(TG_LOG_ERROR, NULL, NULL);
+    rc = tg_dev_stop(&dev);
     if (admin_handle)
         curl_easy_cleanup(admin_handle);
     admin_handle = NULL;
+    if (rc != 0) {
+        fprintf(stderr, "scalekit-dev did not exit cleanly on SIGTERM (%d)\n", rc);
+        return -1;
+    }
     return 0;
 }
 
@@ -259,23 +186,13 @@ static long long stat(const char *field, const char *sub)
 #define ROUTE_LINK "POST /api/v1/connected_accounts/magic_link"
 #define ROUTE_CREDENTIALS "GET /api/v1/connected_accounts/auth"
 
-/* Per test: skip without a server, else clear faults and counters. */
+/* Per test: no fault left queued, counters at zero. */
 static int needs_dev(void **unused)
 {
     (void)unused;
-    if (dev.pid <= 0)
-        return 0;
     dev_admin("/_dev/reset", "{}");
     return 0;
 }
-
-#define REQUIRE_DEV()                                                                   \
-    do {                                                                                \
-        if (dev.pid <= 0) {                                                             \
-            print_message("scalekit-dev is not built: skipped\n");                     \
-            skip();                                                                     \
-        }                                                                               \
-    } while (0)
 
 /* ---- the provider ------------------------------------------------------- */
 
@@ -332,13 +249,41 @@ static tg_status status_of(void *p, const char *c, const char *i)
     return s;
 }
 
+/* @p text never shows the client secrets or a token the server issued, in
+ * any encoding (secret_check.h). */
+static void assert_clean(const char *what, const char *text)
+{
+    json_object *tokens = tg_dev_tokens(&dev);
+    size_t i, n = strlen(text);
+    assert_non_null(tokens);
+    if (tg_test_secret_shows(text, n, DEV_SECRET) || tg_test_secret_shows(text, n, WRONG_SECRET))
+        fail_msg("%s shows the client secret: %s", what, text);
+    for (i = 0; i < json_object_array_length(tokens); i++) {
+        const char *t = json_object_get_string(json_object_array_get_idx(tokens, i));
+        if (tg_test_secret_shows(text, n, t))
+            fail_msg("%s shows an access token: %s", what, text);
+    }
+    json_object_put(tokens);
+}
+
 /* The message of the last failure never shows a secret. */
 static void assert_no_secret(void)
 {
-    const char *m = tg_error_message();
-    assert_null(strstr(m, DEV_SECRET));
-    assert_null(strstr(m, "not-the-secret"));
-    assert_null(strstr(m, "eyJ")); /* nor anything like a JWT */
+    assert_clean("tg_error_message()", tg_error_message());
+}
+
+/* The last failure's message is exactly @p want. */
+static void expect_message(const char *want)
+{
+    if (strcmp(tg_error_message(), want) != 0)
+        fail_msg("message\n  expected: %s\n  actual:   %s", want, tg_error_message());
+}
+
+/* The last failure's message begins with @p want. */
+static void expect_prefix(const char *want)
+{
+    if (strncmp(tg_error_message(), want, strlen(want)) != 0)
+        fail_msg("message\n  expected to begin: %s\n  actual: %s", want, tg_error_message());
 }
 
 /* ---- statuses ----------------------------------------------------------- */
@@ -347,7 +292,6 @@ static void test_active(void **unused)
 {
     void *p;
     (void)unused;
-    REQUIRE_DEV();
     set_account("gmail", "user_123", "ACTIVE");
     set_account("gmail", "john+x@acme.com", "ACTIVE");
     set_account("google drive:v2", "a b&c=d/e?f#g", "ACTIVE");
@@ -382,7 +326,6 @@ static void test_statuses(void **unused)
     size_t i;
     char id[64];
     (void)unused;
-    REQUIRE_DEV();
     p = make(NULL);
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(id, sizeof id, "status_%s", cases[i].wire);
@@ -400,7 +343,6 @@ static void test_missing_created(void **unused)
 {
     void *p;
     (void)unused;
-    REQUIRE_DEV();
     p = make(NULL);
     assert_int_equal(status_of(p, "notion", "new_user_1"), TG_STATUS_PENDING);
     assert_int_equal(stat("routes", ROUTE_CREATE), 1);
@@ -425,7 +367,6 @@ static void test_link(void **unused)
     int64_t expires = -1, before = wall_ms();
     void *p;
     (void)unused;
-    REQUIRE_DEV();
     set_account("gmail", "link_user", "EXPIRED");
     p = make(NULL);
     assert_int_equal(status_of(p, "gmail", "link_user"), TG_STATUS_EXPIRED);
@@ -451,7 +392,6 @@ static void test_link_missing_account(void **unused)
     int64_t expires = -1;
     void *p;
     (void)unused;
-    REQUIRE_DEV();
     p = make(NULL);
     assert_int_equal(vt()->get_link(p, "gmail", "link_new_1", link, sizeof link, &expires), TG_OK);
     assert_true(strlen(link) > 0);
@@ -475,7 +415,6 @@ static void test_token_reuse(void **unused)
     void *p;
     int i;
     (void)unused;
-    REQUIRE_DEV();
     set_account("gmail", "token_user", "ACTIVE");
     p = make(NULL);
     for (i = 0; i < 50; i++)
@@ -489,7 +428,6 @@ static void test_token_refresh_on_401(void **unused)
 {
     void *p;
     (void)unused;
-    REQUIRE_DEV();
     set_account("gmail", "refresh_user", "ACTIVE");
     p = make(NULL);
     assert_int_equal(status_of(p, "gmail", "refresh_user"), TG_STATUS_ACTIVE);
@@ -512,14 +450,14 @@ static void test_bad_credentials(void **unused)
     void *p;
     int rc;
     (void)unused;
-    REQUIRE_DEV();
     set_account("gmail", "cred_user", "ACTIVE");
-    p = make_with(DEV_ID, "not-the-secret", NULL); /* creating does not talk to the server */
+    p = make_with(DEV_ID, WRONG_SECRET, NULL); /* creating does not talk to the server */
     rc = vt()->get_status(p, "gmail", "cred_user", &s);
     assert_int_equal(rc, TG_ECONFIG);
     assert_string_equal(tg_error_message(),
-                        "scalekit: the token endpoint refused the client credentials (check "
-                        "client_id and client_secret)");
+                        "scalekit: HTTP 401 from /oauth/token: the token endpoint refused the "
+                        "client credentials (check provider.client_id and "
+                        "provider.client_secret)");
     assert_no_secret();
     rc = vt()->get_link(p, "gmail", "cred_user", link, sizeof link, NULL);
     assert_int_equal(rc, TG_ECONFIG);
@@ -582,13 +520,14 @@ static void test_fault_latency(void **unused)
     int64_t elapsed;
     void *p;
     (void)unused;
-    REQUIRE_DEV();
     p = fault_provider("fault_latency", 1000);
     fault("{\"latency_ms\":3000,\"routes\":\"/api/\"}");
     assert_int_equal(faulty_call(p, "fault_latency", 1000, "latency 3000 ms", &elapsed),
                      TG_ETIMEOUT);
     assert_true(elapsed >= 900);
-    assert_non_null(strstr(tg_error_message(), "timed out"));
+    expect_message("scalekit: timed out after 1000 ms waiting for "
+                   "/api/v1/connected_accounts/details (provider.timeout_ms bounds the whole "
+                   "check)");
     /* It recovers. */
     assert_int_equal(status_of(p, "gmail", "fault_latency"), TG_STATUS_ACTIVE);
     vt()->destroy(p);
@@ -598,7 +537,6 @@ static void test_fault_503_burst(void **unused)
 {
     void *p;
     (void)unused;
-    REQUIRE_DEV();
     p = fault_provider("fault_503", 2000);
     dev_admin("/_dev/reset", "{}");
     fault("{\"status\":503,\"count\":2,\"routes\":\"/api/\"}");
@@ -612,13 +550,20 @@ static void test_fault_503_forever(void **unused)
     void *p;
     int64_t elapsed;
     (void)unused;
-    REQUIRE_DEV();
     p = fault_provider("fault_503_forever", 1000);
     dev_admin("/_dev/reset", "{}");
     fault("{\"status\":503,\"count\":100000,\"routes\":\"/api/\"}");
     assert_int_equal(faulty_call(p, "fault_503_forever", 1000, "503 forever", &elapsed),
                      TG_EPROVIDER);
-    assert_non_null(strstr(tg_error_message(), "HTTP 503"));
+    /* What failed, where, how often, and the service's own words. */
+    {
+        char want[256];
+        snprintf(want, sizeof want,
+                 "scalekit: HTTP 503 from /api/v1/connected_accounts/details after %lld "
+                 "attempts: \"injected fault: Service Unavailable\"",
+                 stat("routes", ROUTE_DETAILS));
+        expect_message(want);
+    }
     /* Retried with backoff, not hammered. */
     assert_true(stat("routes", ROUTE_DETAILS) >= 3);
     assert_true(stat("routes", ROUTE_DETAILS) <= 12);
@@ -631,12 +576,12 @@ static void test_fault_429(void **unused)
     void *p;
     int64_t elapsed;
     (void)unused;
-    REQUIRE_DEV();
     p = fault_provider("fault_429", 1000);
     dev_admin("/_dev/reset", "{}");
     fault("{\"status\":429,\"count\":5,\"routes\":\"/api/\"}");
     assert_int_equal(faulty_call(p, "fault_429", 1000, "429", &elapsed), TG_EPROVIDER);
-    assert_non_null(strstr(tg_error_message(), "HTTP 429"));
+    expect_message("scalekit: HTTP 429 (rate limited) from /api/v1/connected_accounts/details: "
+                   "\"injected fault: Too Many Requests\"");
     assert_int_equal(stat("routes", ROUTE_DETAILS), 1); /* not retried */
     assert_true(elapsed < 500);
     vt()->destroy(p);
@@ -647,11 +592,12 @@ static void test_fault_500(void **unused)
 {
     void *p;
     (void)unused;
-    REQUIRE_DEV();
     p = fault_provider("fault_500", 1000);
     dev_admin("/_dev/reset", "{}");
     fault("{\"status\":500,\"routes\":\"/api/\"}");
     expect_failure(faulty_call(p, "fault_500", 1000, "500", NULL));
+    expect_message("scalekit: HTTP 500 from /api/v1/connected_accounts/details: "
+                   "\"injected fault: Internal Server Error\"");
     assert_int_equal(stat("routes", ROUTE_DETAILS), 1);
     assert_int_equal(status_of(p, "gmail", "fault_500"), TG_STATUS_ACTIVE);
     vt()->destroy(p);
@@ -668,10 +614,8 @@ static void body_fault(const char *kind, int count, const char *expect_text)
     fault(json);
     snprintf(what, sizeof what, "body %s", kind);
     expect_failure(faulty_call(p, id, 1000, what, NULL));
-    if (expect_text && !strstr(tg_error_message(), expect_text))
-        print_error("message lacks \"%s\": %s\n", expect_text, tg_error_message());
-    if (expect_text)
-        assert_non_null(strstr(tg_error_message(), expect_text));
+    if (strncmp(tg_error_message(), expect_text, strlen(expect_text)) != 0)
+        fail_msg("message does not begin \"%s\": %s", expect_text, tg_error_message());
     /* The provider recovers on the next call. */
     assert_int_equal(status_of(p, "gmail", id), TG_STATUS_ACTIVE);
     vt()->destroy(p);
@@ -680,39 +624,46 @@ static void body_fault(const char *kind, int count, const char *expect_text)
 static void test_fault_truncate(void **unused)
 {
     (void)unused;
-    REQUIRE_DEV();
-    body_fault("truncate", 1, NULL);
+    body_fault("truncate", 1,
+               "scalekit: the answer of /api/v1/connected_accounts/details was cut short");
 }
 
 static void test_fault_oversize(void **unused)
 {
     (void)unused;
-    REQUIRE_DEV();
-    body_fault("oversize", 1, "larger than 65536 bytes");
+    body_fault("oversize", 1,
+               "scalekit: the answer of /api/v1/connected_accounts/details is larger than 65536 "
+               "bytes");
 }
 
 static void test_fault_garbage(void **unused)
 {
     (void)unused;
-    REQUIRE_DEV();
-    body_fault("garbage", 1, "not JSON");
+    body_fault("garbage", 1,
+               "scalekit: the answer of /api/v1/connected_accounts/details is not JSON (a syntax "
+               "error): it begins \"<html><body><h1>502 Bad Gateway</h1>");
 }
 
 static void test_fault_close(void **unused)
 {
     (void)unused;
-    REQUIRE_DEV();
     /* libcurl itself resends a request once when a reused connection dies
      * before any answer (the server may have closed it while idle): the
      * second close is the one the provider sees. */
-    body_fault("close", 2, NULL);
+    {
+        char want[160];
+        snprintf(want, sizeof want, "scalekit: %s closed the connection without answering "
+                                    "/api/v1/connected_accounts/details",
+                 dev.url + strlen("http://"));
+        body_fault("close", 2, want);
+    }
 }
 
 static void test_fault_slow(void **unused)
 {
     (void)unused;
-    REQUIRE_DEV();
-    body_fault("slow", 1, "timed out");
+    body_fault("slow", 1,
+               "scalekit: timed out after 1000 ms waiting for /api/v1/connected_accounts/details");
 }
 
 /* Faults at the token endpoint, on a provider without a token yet. */
@@ -720,20 +671,22 @@ static void test_fault_token_endpoint(void **unused)
 {
     void *p;
     (void)unused;
-    REQUIRE_DEV();
     set_account("gmail", "fault_token", "ACTIVE");
     p = make("\"timeout_ms\":1000");
     fault("{\"status\":503,\"count\":100000,\"routes\":\"/oauth/\"}");
     assert_int_equal(faulty_call(p, "fault_token", 1000, "token 503 forever", NULL), TG_EPROVIDER);
-    assert_non_null(strstr(tg_error_message(), "/oauth/token"));
+    expect_prefix("scalekit: HTTP 503 from /oauth/token after ");
     dev_admin("/_dev/reset", "{}");
     fault("{\"status\":429,\"routes\":\"/oauth/\"}");
     assert_int_equal(faulty_call(p, "fault_token", 1000, "token 429", NULL), TG_EPROVIDER);
+    expect_prefix("scalekit: HTTP 429 (rate limited) from /oauth/token");
     assert_int_equal(stat("token_requests", NULL), 1);
     fault("{\"body\":\"garbage\",\"routes\":\"/oauth/\"}");
     assert_int_equal(faulty_call(p, "fault_token", 1000, "token garbage", NULL), TG_EPROVIDER);
+    expect_prefix("scalekit: the answer of /oauth/token is not JSON");
     fault("{\"latency_ms\":3000,\"routes\":\"/oauth/\"}");
     assert_int_equal(faulty_call(p, "fault_token", 1000, "token latency", NULL), TG_ETIMEOUT);
+    expect_prefix("scalekit: timed out after 1000 ms waiting for /oauth/token");
     assert_int_equal(status_of(p, "gmail", "fault_token"), TG_STATUS_ACTIVE);
     vt()->destroy(p);
 }
@@ -745,7 +698,6 @@ static void test_fault_other_routes(void **unused)
     void *p;
     int rc;
     (void)unused;
-    REQUIRE_DEV();
     p = fault_provider("fault_routes", 1000);
     fault("{\"status\":503,\"count\":100000,\"routes\":\"/api/v1/connected_accounts/magic_link\"}");
     rc = vt()->get_link(p, "gmail", "fault_routes", link, sizeof link, NULL);
@@ -772,7 +724,6 @@ static void test_keepalive(void **unused)
     void *p;
     int i;
     (void)unused;
-    REQUIRE_DEV();
     set_account("gmail", "keepalive_user", "EXPIRED");
     p = make(NULL);
     dev_admin("/_dev/reset", "{}");
@@ -825,7 +776,6 @@ static void test_concurrency(void **unused)
     void *p;
     int i;
     (void)unused;
-    REQUIRE_DEV();
     for (i = 0; i < 8; i++) {
         snprintf(id, sizeof id, "conc_%d", i);
         set_account("gmail", id, "ACTIVE");
@@ -880,7 +830,6 @@ static void test_gate_flow(void **unused)
     int64_t t0, elapsed;
     tg_gate *g;
     (void)unused;
-    REQUIRE_DEV();
     assert_non_null(d);
     set_account("gmail", "flow_user", "EXPIRED");
     g = make_gate();
@@ -944,7 +893,6 @@ static void test_gate_herd(void **unused)
     tg_gate *g;
     int i;
     (void)unused;
-    REQUIRE_DEV();
     set_account("gmail", "herd_user", "ACTIVE");
     g = make_gate();
     dev_admin("/_dev/reset", "{}");
@@ -965,24 +913,286 @@ static void test_gate_herd(void **unused)
     tg_gate_free(g);
 }
 
-/* ---- without a server --------------------------------------------------- */
+/* ---- secrets echoed by the service ---------------------------------------- */
 
-/* A loopback port nothing listens on. */
-static int closed_port(void)
+/* ---- log lines (tg_log_set) ---- */
+
+static struct {
+    pthread_mutex_t lock;
+    char *text;     /* every line, "LEVEL message\n" */
+    size_t len, cap;
+} logs = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
+
+static void log_line(void *ctx, tg_log_level level, const char *message)
 {
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-    assert_true(fd >= 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
+    size_t n = strlen(message) + 16;
+    (void)ctx;
+    pthread_mutex_lock(&logs.lock);
+    if (logs.len + n + 1 > logs.cap) {
+        size_t cap = (logs.cap + n + 1) * 2;
+        char *t = realloc(logs.text, cap);
+        if (!t)
+            abort();
+        logs.text = t;
+        logs.cap = cap;
+    }
+    logs.len += (size_t)snprintf(logs.text + logs.len, logs.cap - logs.len, "%s %s\n",
+                                 tg_log_level_name(level), message);
+    pthread_mutex_unlock(&logs.lock);
 }
+
+static void log_start(tg_log_level level)
+{
+    pthread_mutex_lock(&logs.lock);
+    logs.len = 0;
+    if (logs.text)
+        logs.text[0] = '\0';
+    pthread_mutex_unlock(&logs.lock);
+    tg_log_set(level, log_line, NULL);
+}
+
+/* Stop capturing; the lines (owned by the test). */
+static char *log_stop(void)
+{
+    char *t;
+    tg_log_set(TG_LOG_ERROR, NULL, NULL);
+    pthread_mutex_lock(&logs.lock);
+    t = strdup(logs.text ? logs.text : "");
+    logs.len = 0;
+    pthread_mutex_unlock(&logs.lock);
+    assert_non_null(t);
+    return t;
+}
+
+static void expect_log(const char *lines, const char *want)
+{
+    if (!strstr(lines, want))
+        fail_msg("no log line with \"%s\" in:\n%s", want, lines);
+}
+
+static const char *const echo_encodings[] = { "raw",  "percent", "percent_lower", "form",
+                                              "json", "html",    "split",         "truncate" };
+
+/* The service answers with what it was sent — the Authorization header or
+ * the token request's form body, in every encoding, in a JSON error or as
+ * plain text: the provider's message and its log lines keep every secret
+ * out. */
+static void test_secret_echo(void **unused)
+{
+    static const struct {
+        const char *what, *routes, *as;
+        int status;
+    } cases[] = {
+        { "authorization", "/api/", "message", 403 },
+        { "authorization", "/api/", "text", 502 },
+        { "body", "/oauth/", "message", 500 },
+        { "body", "/oauth/", "text", 403 },
+    };
+    char json[256], link[TG_LINK_MAX + 1], *lines;
+    size_t i, e;
+    tg_status st;
+    void *p;
+    int redacted = 0;
+    (void)unused;
+    set_account("gmail", "echo_user", "EXPIRED");
+    log_start(TG_LOG_DEBUG);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (e = 0; e < sizeof echo_encodings / sizeof echo_encodings[0]; e++) {
+            p = make("\"timeout_ms\":1000");
+            if (strcmp(cases[i].routes, "/api/") == 0) /* a token first, then the echo */
+                assert_int_equal(status_of(p, "gmail", "echo_user"), TG_STATUS_EXPIRED);
+            snprintf(json, sizeof json,
+                     "{\"echo\":\"%s\",\"echo_encoding\":\"%s\",\"echo_as\":\"%s\","
+                     "\"status\":%d,\"count\":2,\"routes\":\"%s\"}",
+                     cases[i].what, echo_encodings[e], cases[i].as, cases[i].status,
+                     cases[i].routes);
+            fault(json);
+            assert_int_equal(vt()->get_status(p, "gmail", "echo_user", &st), TG_EPROVIDER);
+            assert_no_secret();
+            redacted += strstr(tg_error_message(), "[redacted]") != NULL;
+            assert_int_equal(vt()->get_link(p, "gmail", "echo_user", link, sizeof link, NULL),
+                             TG_EPROVIDER);
+            assert_no_secret();
+            print_message("    echo %-13s %-13s as %-7s: %s\n", cases[i].what, echo_encodings[e],
+                          cases[i].as, tg_error_message());
+            vt()->destroy(p);
+            dev_admin("/_dev/reset", "{}");
+        }
+    }
+    lines = log_stop();
+    assert_clean("the log", lines);
+    expect_log(lines, "WARN scalekit: HTTP 403 (forbidden) from /api/v1/connected_accounts/details");
+    free(lines);
+    /* The echo did reach the messages, scrubbed: not a test that shows nothing. */
+    assert_true(redacted >= 8);
+}
+
+/* Each request at DEBUG (method, route, status, time, attempt), token
+ * fetches and retries at DEBUG, a refused token at INFO, the final failure
+ * at WARN; never a secret, a header, a body or a query value. */
+static void test_logs(void **unused)
+{
+    char *lines;
+    tg_status st;
+    void *p;
+    (void)unused;
+    set_account("gmail", "log_user@example.com", "ACTIVE");
+    log_start(TG_LOG_DEBUG);
+    p = make("\"timeout_ms\":2000");
+    assert_int_equal(status_of(p, "gmail", "log_user@example.com"), TG_STATUS_ACTIVE);
+    dev_admin("/_dev/tokens/revoke", "{}");
+    assert_int_equal(status_of(p, "gmail", "log_user@example.com"), TG_STATUS_ACTIVE);
+    fault("{\"status\":503,\"routes\":\"/api/\"}");
+    assert_int_equal(status_of(p, "gmail", "log_user@example.com"), TG_STATUS_ACTIVE);
+    fault("{\"status\":500,\"routes\":\"/api/\"}");
+    assert_int_equal(vt()->get_status(p, "gmail", "log_user@example.com", &st), TG_EPROVIDER);
+    vt()->destroy(p);
+    lines = log_stop();
+    print_message("%s", lines);
+    expect_log(lines, "DEBUG scalekit: fetching an access token\n");
+    expect_log(lines, "DEBUG scalekit: POST /oauth/token: HTTP 200 in ");
+    expect_log(lines, "DEBUG scalekit: access token fetched, valid for 3600 s\n");
+    expect_log(lines, "DEBUG scalekit: GET /api/v1/connected_accounts/details: HTTP 200 in ");
+    expect_log(lines, " ms (attempt 1)\n");
+    expect_log(lines, "INFO scalekit: GET /api/v1/connected_accounts/details: HTTP 401, the "
+                      "access token was refused: fetching a new one\n");
+    expect_log(lines, "DEBUG scalekit: GET /api/v1/connected_accounts/details: HTTP 503, "
+                      "retrying in ");
+    expect_log(lines, " ms (attempt 2)\n");
+    expect_log(lines, "WARN scalekit: HTTP 500 from /api/v1/connected_accounts/details: "
+                      "\"injected fault: Internal Server Error\"\n");
+    assert_null(strstr(lines, "log_user"));
+    assert_null(strstr(lines, "example.com"));
+    assert_null(strstr(lines, "Bearer"));
+    assert_clean("the log", lines);
+    free(lines);
+
+    /* Below the level asked for, nothing. */
+    log_start(TG_LOG_WARN);
+    p = make(NULL);
+    assert_int_equal(status_of(p, "gmail", "log_user@example.com"), TG_STATUS_ACTIVE);
+    vt()->destroy(p);
+    lines = log_stop();
+    assert_string_equal(lines, "");
+    free(lines);
+}
+
+/* ---- loopback ---------------------------------------------------------------- */
+
+/* "localhost" goes to 127.0.0.1 and nowhere else: with nothing there and a
+ * decoy listening on [::1] at the same port, the provider is refused and the
+ * decoy never sees a connection (a resolver would offer both). */
+static void test_localhost_pinned(void **unused)
+{
+    struct sockaddr_in6 a6;
+    struct sockaddr_in a4;
+    socklen_t len = sizeof a6;
+    char config[512];
+    int decoy = -1, probe, port = 0, tries, accepted;
+    tg_status st = (tg_status)99;
+    void *p = NULL;
+    (void)unused;
+
+    for (tries = 0; tries < 20 && port == 0; tries++) {
+        decoy = socket(AF_INET6, SOCK_STREAM, 0);
+        assert_true(decoy >= 0);
+        memset(&a6, 0, sizeof a6);
+        a6.sin6_family = AF_INET6;
+        a6.sin6_addr = in6addr_loopback;
+        if (bind(decoy, (struct sockaddr *)&a6, sizeof a6) != 0)
+            fail_msg("this test needs IPv6 loopback ([::1]): %s", strerror(errno));
+        assert_int_equal(getsockname(decoy, (struct sockaddr *)&a6, &len), 0);
+        assert_int_equal(listen(decoy, 8), 0);
+        /* Nothing may listen on 127.0.0.1 at that port. */
+        probe = socket(AF_INET, SOCK_STREAM, 0);
+        memset(&a4, 0, sizeof a4);
+        a4.sin_family = AF_INET;
+        a4.sin_port = a6.sin6_port;
+        a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(probe, (struct sockaddr *)&a4, sizeof a4) == 0)
+            port = ntohs(a6.sin6_port);
+        else
+            close(decoy);
+        close(probe);
+    }
+    assert_true(port > 0);
+    snprintf(config, sizeof config,
+             "{\"environment_url\":\"http://localhost:%d\",\"client_id\":\"" DEV_ID "\","
+             "\"client_secret\":\"" DEV_SECRET "\",\"timeout_ms\":500}",
+             port);
+    assert_int_equal(vt()->create(tg__host(), config, ".", NULL, &p), TG_OK);
+    assert_int_equal(vt()->get_status(p, "gmail", "user_123", &st), TG_EPROVIDER);
+    {
+        char want[96];
+        snprintf(want, sizeof want, "scalekit: connection refused by localhost:%d ", port);
+        expect_prefix(want);
+    }
+    vt()->destroy(p);
+    assert_int_equal(fcntl(decoy, F_SETFL, O_NONBLOCK), 0);
+    accepted = accept(decoy, NULL, NULL);
+    if (accepted >= 0)
+        close(accepted);
+    close(decoy);
+    if (accepted >= 0)
+        fail_msg("the provider connected to [::1]:%d for \"localhost\"", port);
+
+    /* And localhost, any case, reaches the dev server on 127.0.0.1. */
+    set_account("gmail", "localhost_user", "ACTIVE");
+    snprintf(config, sizeof config,
+             "{\"environment_url\":\"http://LocalHost:%s\",\"client_id\":\"" DEV_ID "\","
+             "\"client_secret\":\"" DEV_SECRET "\"}",
+             strrchr(dev.url, ':') + 1);
+    assert_int_equal(vt()->create(tg__host(), config, ".", NULL, &p), TG_OK);
+    assert_int_equal(status_of(p, "gmail", "localhost_user"), TG_STATUS_ACTIVE);
+    vt()->destroy(p);
+    /* "localhost." is a name a resolver may send to DNS: not loopback. */
+    snprintf(config, sizeof config,
+             "{\"environment_url\":\"http://localhost.:%s\",\"client_id\":\"" DEV_ID "\","
+             "\"client_secret\":\"" DEV_SECRET "\"}",
+             strrchr(dev.url, ':') + 1);
+    assert_int_equal(vt()->create(tg__host(), config, ".", NULL, &p), TG_ECONFIG);
+    assert_null(p);
+}
+
+/* ---- one deadline per check -------------------------------------------------- */
+
+/* The status and then the link, each slowed by 1000 ms, in one check with
+ * timeout_ms 1500: the check ends UNAVAILABLE within the budget instead of
+ * NEEDS_AUTHORIZATION after two seconds. */
+static void test_one_deadline_per_check(void **unused)
+{
+    tg_decision *d = tg_decision_new();
+    char config[1024];
+    int64_t t0, elapsed;
+    tg_gate *g = NULL;
+    (void)unused;
+    assert_non_null(d);
+    set_account("gmail", "deadline_user", "EXPIRED");
+    snprintf(config, sizeof config,
+             "{\"provider\":{\"environment_url\":\"%s\",\"client_id\":\"" DEV_ID "\","
+             "\"client_secret\":\"" DEV_SECRET "\",\"timeout_ms\":1500},"
+             "\"tools\":{\"map\":{\"gmail_send_email\":\"gmail\"}}}",
+             dev.url);
+    assert_int_equal(tg_gate_new_with_provider(&g, config, ".", vt(), NULL), TG_OK);
+    fault("{\"latency_ms\":1000,\"routes\":\"/api/v1/connected_accounts/details\"}");
+    fault("{\"latency_ms\":1000,\"routes\":\"/api/v1/connected_accounts/magic_link\"}");
+    t0 = now_ms();
+    assert_int_equal(tg_gate_check(g, "gmail_send_email", "deadline_user", d), TG_OK);
+    elapsed = now_ms() - t0;
+    print_message("    status + link, 1000 ms each, timeout_ms 1500: %s after %lld ms\n",
+                  tg_verdict_name(tg_decision_verdict(d)), (long long)elapsed);
+    assert_int_equal(tg_decision_verdict(d), TG_VERDICT_UNAVAILABLE);
+    assert_int_equal(tg_decision_status(d), TG_STATUS_EXPIRED);
+    assert_true(elapsed >= 1400);
+    assert_true(elapsed <= 1500 + MARGIN_MS);
+    /* Both were asked: the link request met the end of the budget. */
+    assert_int_equal(stat("routes", ROUTE_DETAILS), 1);
+    assert_int_equal(stat("routes", ROUTE_LINK), 1);
+    tg_gate_free(g);
+    tg_decision_free(d);
+}
+
+/* ---- without a server --------------------------------------------------- */
 
 static void test_connection_refused(void **unused)
 {
@@ -995,7 +1205,7 @@ static void test_connection_refused(void **unused)
     snprintf(config, sizeof config,
              "{\"environment_url\":\"http://127.0.0.1:%d\",\"client_id\":\"i\","
              "\"client_secret\":\"" DEV_SECRET "\",\"timeout_ms\":700}",
-             closed_port());
+             tg_dev_closed_port());
     assert_int_equal(vt()->create(tg__host(), config, ".", NULL, &p), TG_OK);
     t0 = now_ms();
     rc = vt()->get_status(p, "gmail", "user_123", &s);
@@ -1005,7 +1215,10 @@ static void test_connection_refused(void **unused)
     expect_failure(rc);
     assert_int_equal(s, 99);
     assert_no_secret();
-    /* Retried within the budget, then given up. */
+    /* Retried within the budget, then given up; the message says so. */
+    assert_memory_equal(tg_error_message(), "scalekit: connection refused by 127.0.0.1:",
+                        strlen("scalekit: connection refused by 127.0.0.1:"));
+    assert_non_null(strstr(tg_error_message(), " (/oauth/token, "));
     assert_true(elapsed >= 200);
     assert_true(elapsed <= 700 + MARGIN_MS);
     vt()->destroy(p);
@@ -1060,7 +1273,7 @@ static void test_bad_input(void **unused)
     snprintf(config, sizeof config,
              "{\"environment_url\":\"http://127.0.0.1:%d\",\"client_id\":\"i\","
              "\"client_secret\":\"s\",\"timeout_ms\":100}",
-             closed_port());
+             tg_dev_closed_port());
     assert_int_equal(vt()->create(tg__host(), config, ".", NULL, &p), TG_OK);
     assert_int_equal(vt()->get_status(p, "gm/ail", "user", &s), TG_EINVAL);
     assert_int_equal(vt()->get_status(p, "gmail", "", &s), TG_EINVAL);
@@ -1147,6 +1360,10 @@ int main(void)
         cmocka_unit_test_setup(test_concurrency, needs_dev),
         cmocka_unit_test_setup(test_gate_flow, needs_dev),
         cmocka_unit_test_setup(test_gate_herd, needs_dev),
+        cmocka_unit_test_setup(test_secret_echo, needs_dev),
+        cmocka_unit_test_setup(test_logs, needs_dev),
+        cmocka_unit_test_setup(test_localhost_pinned, needs_dev),
+        cmocka_unit_test_setup(test_one_deadline_per_check, needs_dev),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -14,10 +14,14 @@
 #include "toolgate/provider.h"
 #include "toolgate/toolgate.h"
 #include "plugin.h"
+#include "env_url.h"
 #include "provider_config.h"
 #include "wire.h"
 
 /* ---- helpers ------------------------------------------------------------ */
+
+/* The wall clock the link parser is given: 2023-11-14T22:13:20Z. */
+#define NOW_MS 1700000000000LL
 
 /* Bodies are handed over without a NUL terminator, so an over-read shows
  * under ASan. */
@@ -35,7 +39,7 @@ static int account(const char *text, tg__sk_account *a, char *err, size_t errlen
     char *copy = unterminated(text, n);
     int rc;
     err[0] = '\0';
-    rc = tg__sk_parse_account(tg__host(), copy, n, a, err, errlen);
+    rc = tg__sk_parse_account(tg__host(), copy, n, NULL, a, err, errlen);
     free(copy);
     return rc;
 }
@@ -69,7 +73,7 @@ static int token(const char *text, tg__sk_token *t, char *err, size_t errlen)
     char *copy = unterminated(text, n);
     int rc;
     err[0] = '\0';
-    rc = tg__sk_parse_token(copy, n, t, err, errlen);
+    rc = tg__sk_parse_token(copy, n, NULL, t, err, errlen);
     free(copy);
     return rc;
 }
@@ -80,7 +84,7 @@ static int link_of(const char *text, tg__sk_link *l, char *err, size_t errlen)
     char *copy = unterminated(text, n);
     int rc;
     err[0] = '\0';
-    rc = tg__sk_parse_link(copy, n, l, err, errlen);
+    rc = tg__sk_parse_link(tg__host(), copy, n, NOW_MS, NULL, l, err, errlen);
     free(copy);
     return rc;
 }
@@ -90,7 +94,7 @@ static int64_t rfc3339(const char *text)
     size_t n = strlen(text);
     char *copy = unterminated(text, n);
     int64_t ms = 42;
-    int rc = tg__sk_parse_rfc3339(copy, n, &ms);
+    int rc = tg__host()->parse_rfc3339(copy, n, &ms);
     free(copy);
     if (rc != TG_OK)
         print_error("not accepted: %s\n", text);
@@ -103,7 +107,7 @@ static void rfc3339_bad(const char *text)
     size_t n = strlen(text);
     char *copy = unterminated(text, n);
     int64_t ms = 42;
-    int rc = tg__sk_parse_rfc3339(copy, n, &ms);
+    int rc = tg__host()->parse_rfc3339(copy, n, &ms);
     free(copy);
     if (rc != TG_EINVAL)
         print_error("accepted: %s\n", text);
@@ -190,32 +194,35 @@ static void test_account_without_status(void **unused)
 static void test_account_errors(void **unused)
 {
     (void)unused;
-    account_error("", "the answer is empty");
-    account_error("not json", "the answer is not JSON");
-    account_error("<html><body>502 Bad Gateway</body></html>", "the answer is not JSON");
-    account_error("{\"connected_account\":{\"status\":\"ACT", "the answer is not JSON (it ends too early)");
-    account_error("{\"status\":\"ACTIVE\"} {}", "the answer is not JSON (text follows the value)");
-    account_error("[{\"status\":\"ACTIVE\"}]", "the answer is not a JSON object");
-    account_error("\"ACTIVE\"", "the answer is not a JSON object");
-    account_error("{\"connected_account\":[]}", "\"connected_account\" is not an object");
-    account_error("{\"connected_account\":\"x\"}", "\"connected_account\" is not an object");
+    account_error("", "is empty");
+    account_error("not json", "is not JSON (a syntax error): it begins \"not json\"");
+    account_error("<html><body>502 Bad Gateway</body></html>",
+                  "is not JSON (a syntax error): it begins \"<html><body>502 Bad Gateway</body></html>\"");
+    account_error("{\"connected_account\":{\"status\":\"ACT",
+                  "is not JSON (it ends too early): it begins \"{\\x22connected_account\\x22:{\\x22status\\x22:\\x22ACT\"");
+    account_error("{\"status\":\"ACTIVE\"} {}",
+                  "is not JSON (text follows the value): it begins \"{\\x22status\\x22:\\x22ACTIVE\\x22} {}\"");
+    account_error("[{\"status\":\"ACTIVE\"}]", "is not a JSON object");
+    account_error("\"ACTIVE\"", "is not a JSON object");
+    account_error("{\"connected_account\":[]}", "has a \"connected_account\" that is not an object");
+    account_error("{\"connected_account\":\"x\"}", "has a \"connected_account\" that is not an object");
     account_error("{\"connected_account\":{\"status\":\"SUSPENDED\"}}",
-                  "the account's status \"SUSPENDED\" is unknown");
+                  "has an unknown status \"SUSPENDED\"");
     account_error("{\"connected_account\":{\"status\":\"\"}}",
-                  "the account's status is not a status name");
+                  "has a status that is not a status name");
     account_error("{\"connected_account\":{\"status\":\"\\u0001\\\"x\"}}",
-                  "the account's status \"??x\" is unknown");
-    account_error("{\"connected_account\":{\"status\":6}}", "the account's status 6 is unknown");
+                  "has an unknown status \"\\x01\\x22x\"");
+    account_error("{\"connected_account\":{\"status\":6}}", "has an unknown status 6");
     account_error("{\"connected_account\":{\"status\":-1}}",
-                  "the account's status -1 is unknown");
+                  "has an unknown status -1");
     account_error("{\"connected_account\":{\"status\":99999999999999999999}}",
-                  "the account's status 9223372036854775807 is unknown");
+                  "has an unknown status 9223372036854775807");
     account_error("{\"connected_account\":{\"status\":true}}",
-                  "the account's status is neither a name nor a number");
+                  "has a status that is neither a name nor a number");
     account_error("{\"connected_account\":{\"status\":1.5}}",
-                  "the account's status is neither a name nor a number");
+                  "has a status that is neither a name nor a number");
     account_error("{\"connected_account\":{\"status\":{\"name\":\"ACTIVE\"}}}",
-                  "the account's status is neither a name nor a number");
+                  "has a status that is neither a name nor a number");
 }
 
 static void test_account_bounds(void **unused)
@@ -229,10 +236,11 @@ static void test_account_bounds(void **unused)
     /* A NUL byte inside the answer. */
     {
         static const char body[] = "{\"status\":\"ACTIVE\"}\0garbage";
-        assert_int_equal(tg__sk_parse_account(tg__host(), body, sizeof body - 1, &a, err,
+        assert_int_equal(tg__sk_parse_account(tg__host(), body, sizeof body - 1, NULL, &a, err,
                                               sizeof err),
                          TG_EPROVIDER);
-        assert_string_equal(err, "the answer is not JSON (it contains a NUL byte)");
+        assert_string_equal(err, "is not JSON (it holds a NUL byte): it begins "
+                                 "\"{\\x22status\\x22:\\x22ACTIVE\\x22}\\x00garbage\"");
     }
     /* Exactly the limit is read; one byte more is refused before parsing. */
     n = TG__SK_BODY_MAX;
@@ -243,12 +251,12 @@ static void test_account_bounds(void **unused)
         big[i] = 'x';
     big[n - 2] = '"';
     big[n - 1] = '}';
-    assert_int_equal(tg__sk_parse_account(tg__host(), big, n, &a, err, sizeof err), TG_OK);
+    assert_int_equal(tg__sk_parse_account(tg__host(), big, n, NULL, &a, err, sizeof err), TG_OK);
     assert_int_equal(a.status, TG_STATUS_ACTIVE);
     big[n] = ' ';
-    assert_int_equal(tg__sk_parse_account(tg__host(), big, n + 1, &a, err, sizeof err),
+    assert_int_equal(tg__sk_parse_account(tg__host(), big, n + 1, NULL, &a, err, sizeof err),
                      TG_EPROVIDER);
-    assert_string_equal(err, "the answer is larger than 65536 bytes");
+    assert_string_equal(err, "is larger than 65536 bytes");
     free(big);
 
     /* Nesting: the limit is refused, a little less is fine. */
@@ -261,9 +269,9 @@ static void test_account_bounds(void **unused)
     for (i = 0; i < TG__SK_JSON_DEPTH; i++)
         big[n++] = ']';
     big[n++] = '}';
-    assert_int_equal(tg__sk_parse_account(tg__host(), big, n, &a, err, sizeof err),
+    assert_int_equal(tg__sk_parse_account(tg__host(), big, n, NULL, &a, err, sizeof err),
                      TG_EPROVIDER);
-    assert_string_equal(err, "the answer is nested deeper than 32 levels");
+    assert_string_equal(err, "is nested deeper than 32 levels");
     n = 0;
     n += (size_t)sprintf(big + n, "{\"status\":\"ACTIVE\",\"x\":");
     for (i = 0; i < TG__SK_JSON_DEPTH - 2; i++)
@@ -271,14 +279,14 @@ static void test_account_bounds(void **unused)
     for (i = 0; i < TG__SK_JSON_DEPTH - 2; i++)
         big[n++] = ']';
     big[n++] = '}';
-    assert_int_equal(tg__sk_parse_account(tg__host(), big, n, &a, err, sizeof err), TG_OK);
+    assert_int_equal(tg__sk_parse_account(tg__host(), big, n, NULL, &a, err, sizeof err), TG_OK);
     free(big);
 
     /* A NULL body with length 0, and a tiny error buffer. */
-    assert_int_equal(tg__sk_parse_account(tg__host(), NULL, 0, &a, err, sizeof err),
+    assert_int_equal(tg__sk_parse_account(tg__host(), NULL, 0, NULL, &a, err, sizeof err),
                      TG_EPROVIDER);
-    assert_int_equal(tg__sk_parse_account(tg__host(), "nope", 4, &a, err, 4), TG_EPROVIDER);
-    assert_string_equal(err, "the");
+    assert_int_equal(tg__sk_parse_account(tg__host(), "nope", 4, NULL, &a, err, 4), TG_EPROVIDER);
+    assert_string_equal(err, "is ");
 }
 
 /* ---- tokens ------------------------------------------------------------- */
@@ -330,19 +338,23 @@ static void test_token(void **unused)
     assert_int_equal(t->expires_in_s, 10LL * 365 * 86400);
 
     assert_int_equal(token("{\"token_type\":\"Bearer\"}", t, err, sizeof err), TG_EPROVIDER);
-    assert_string_equal(err, "the answer has no access_token");
+    assert_string_equal(err, "has no access_token");
     assert_int_equal(token("{\"access_token\":\"\"}", t, err, sizeof err), TG_EPROVIDER);
-    assert_string_equal(err, "the answer's access_token is not a non-empty string");
+    assert_string_equal(err, "has an access_token that is not a non-empty string");
     assert_int_equal(token("{\"access_token\":42}", t, err, sizeof err), TG_EPROVIDER);
     assert_int_equal(token("{\"access_token\":\"a b\"}", t, err, sizeof err), TG_EPROVIDER);
-    assert_string_equal(err, "the answer's access_token contains a byte that is not printable "
-                             "ASCII");
+    assert_string_equal(err, "has an access_token with a byte that is not printable ASCII");
     assert_int_equal(token("{\"access_token\":\"a\\r\\nX-Evil: 1\"}", t, err, sizeof err),
                      TG_EPROVIDER);
     assert_int_equal(token("{\"access_token\":\"caf\\u00e9\"}", t, err, sizeof err),
                      TG_EPROVIDER);
     assert_int_equal(token("garbage", t, err, sizeof err), TG_EPROVIDER);
-    assert_string_equal(err, "the answer is not JSON");
+    assert_string_equal(err, "is not JSON (a syntax error)");
+    /* A token answer that does not parse is never quoted: it may hold a token. */
+    assert_int_equal(token("{\"access_token\":\"skdev_0123456789abcdef\",\"expires_in\":1} x", t,
+                           err, sizeof err),
+                     TG_EPROVIDER);
+    assert_string_equal(err, "is not JSON (text follows the value)");
 
     /* Length: the limit is accepted, one more byte is not. */
     {
@@ -357,7 +369,7 @@ static void test_token(void **unused)
         memset(body + 17, 'a', n + 1);
         strcpy(body + 17 + n + 1, "\"}");
         assert_int_equal(token(body, t, err, sizeof err), TG_EPROVIDER);
-        assert_string_equal(err, "the answer's access_token is longer than 8192 bytes");
+        assert_string_equal(err, "has an access_token longer than 8192 bytes");
         free(body);
     }
     free(t);
@@ -365,8 +377,26 @@ static void test_token(void **unused)
 
 /* ---- links -------------------------------------------------------------- */
 
+static void link_bad(const char *body, const char *expect)
+{
+    tg__sk_link *l = malloc(sizeof *l);
+    char err[TG__SK_ERR_MAX];
+    int rc;
+    assert_non_null(l);
+    rc = link_of(body, l, err, sizeof err);
+    if (rc != TG_EPROVIDER || strcmp(err, expect) != 0)
+        print_error("body: %.200s\nexpected: %s\nactual (%d): %s\n", body, expect, rc, err);
+    assert_int_equal(rc, TG_EPROVIDER);
+    assert_string_equal(err, expect);
+    assert_string_equal(l->link, "");
+    free(l);
+}
+
 static void test_link(void **unused)
 {
+    static const char *const bad_bytes =
+        "has a link with a space, a quote, an angle bracket, a backslash or a byte that is not "
+        "printable ASCII";
     tg__sk_link *l = malloc(sizeof *l);
     char err[TG__SK_ERR_MAX];
     (void)unused;
@@ -388,6 +418,11 @@ static void test_link(void **unused)
                              l, err, sizeof err),
                      TG_OK);
     assert_int_equal(l->expires_at_ms, 1795612200000LL);
+    /* Hosts: a name, an address, IPv6, a port; then a path, a query or a fragment. */
+    assert_int_equal(link_of("{\"link\":\"https://[2001:db8::1]:8443#x\"}", l, err, sizeof err),
+                     TG_OK);
+    assert_int_equal(link_of("{\"link\":\"https://a.b-c_d~e?q=%22\"}", l, err, sizeof err), TG_OK);
+    assert_int_equal(link_of("{\"link\":\"https://x/u/a@b\"}", l, err, sizeof err), TG_OK);
     /* Missing, null or unreadable expiry: 0. */
     assert_int_equal(link_of("{\"link\":\"https://x/y\"}", l, err, sizeof err), TG_OK);
     assert_int_equal(l->expires_at_ms, 0);
@@ -402,28 +437,72 @@ static void test_link(void **unused)
                              sizeof err),
                      TG_OK);
     assert_int_equal(l->expires_at_ms, 0);
+    free(l);
 
-    assert_int_equal(link_of("{\"expiry\":\"2026-01-15T10:05:00Z\"}", l, err, sizeof err),
-                     TG_EPROVIDER);
-    assert_string_equal(err, "the answer has no link");
-    assert_int_equal(link_of("{\"link\":\"\"}", l, err, sizeof err), TG_EPROVIDER);
-    assert_string_equal(err, "the answer's link is not a non-empty string");
-    assert_int_equal(link_of("{\"link\":[\"https://x\"]}", l, err, sizeof err), TG_EPROVIDER);
-    assert_int_equal(link_of("{\"link\":\"javascript:alert(1)\"}", l, err, sizeof err),
-                     TG_EPROVIDER);
-    assert_string_equal(err, "the answer's link is not an http(s) URL");
-    assert_int_equal(link_of("{\"link\":\"https://x/a b\"}", l, err, sizeof err), TG_EPROVIDER);
-    assert_string_equal(err, "the answer's link contains a space or a byte that is not "
-                             "printable ASCII");
-    assert_int_equal(link_of("{\"link\":\"https://x/\\n\"}", l, err, sizeof err), TG_EPROVIDER);
-    assert_int_equal(link_of("{\"link\":\"https://x\\u0000y\"}", l, err, sizeof err),
-                     TG_EPROVIDER);
-    assert_int_equal(link_of("{\"link\":\"https://x/y\"", l, err, sizeof err), TG_EPROVIDER);
+    /* An expiry at or before the clock: nothing to show the user. */
+    link_bad("{\"link\":\"https://x/y\",\"expiry\":\"2023-11-14T22:13:20Z\"}",
+             "has a link that expired (expiry \"2023-11-14T22:13:20Z\", 0 s before it arrived; "
+             "check both clocks)");
+    link_bad("{\"link\":\"https://x/y\",\"expiry\":\"2020-01-01T00:00:00Z\"}",
+             "has a link that expired (expiry \"2020-01-01T00:00:00Z\", 122163200 s before it "
+             "arrived; check both clocks)");
+
+    link_bad("{\"expiry\":\"2026-01-15T10:05:00Z\"}", "has no link");
+    link_bad("{\"link\":\"\"}", "has an empty link: \"\"");
+    link_bad("{\"link\":[\"https://x\"]}", "has a link that is not a string");
+    link_bad("{\"link\":\"javascript:alert(1)\"}",
+             "has a link that is not an absolute http(s) URL: \"javascript:alert(1)\"");
+    link_bad("{\"link\":\"/magic/relative\"}",
+             "has a link that is not an absolute http(s) URL: \"/magic/relative\"");
+    link_bad("{\"link\":\"//evil.example/x\"}",
+             "has a link that is not an absolute http(s) URL: \"//evil.example/x\"");
+    link_bad("{\"link\":\"ftp://x/y\"}", "has a link that is not an absolute http(s) URL: "
+                                         "\"ftp://x/y\"");
+    link_bad("{\"link\":\"http://\"}", "has a link without a host: \"http://\"");
+    link_bad("{\"link\":\"https:///path\"}", "has a link without a host: \"https:///path\"");
+    link_bad("{\"link\":\"https://?q\"}", "has a link without a host: \"https://?q\"");
+    link_bad("{\"link\":\"https://a.com/\\\"><script>\"}",
+             "has a link with a space, a quote, an angle bracket, a backslash or a byte that is "
+             "not printable ASCII: \"https://a.com/\\x22><script>\"");
+    link_bad("{\"link\":\"https://a.com/<b>\"}", "has a link with a space, a quote, an angle "
+                                                 "bracket, a backslash or a byte that is not "
+                                                 "printable ASCII: \"https://a.com/<b>\"");
+    link_bad("{\"link\":\"https://a.com/'x'\"}", "has a link with a space, a quote, an angle "
+                                                 "bracket, a backslash or a byte that is not "
+                                                 "printable ASCII: \"https://a.com/'x'\"");
+    link_bad("{\"link\":\"https://a.com\\\\@evil.com/\"}",
+             "has a link with a space, a quote, an angle bracket, a backslash or a byte that is "
+             "not printable ASCII: \"https://a.com\\x5C@evil.com/\"");
+    link_bad("{\"link\":\"https://good.com@evil.com/\"}",
+             "has a link with user info ('@' before the host ends): "
+             "\"https://good.com@evil.com/\"");
+    link_bad("{\"link\":\"https://a.com:99999/\"}",
+             "has a link with an invalid port: \"https://a.com:99999/\"");
+    link_bad("{\"link\":\"https://a%2ecom/\"}", "has a link with an invalid host: "
+                                                "\"https://a%2ecom/\"");
+    link_bad("{\"link\":\"https://[::1/\"}",
+             "has a link with an invalid IPv6 address: \"https://[::1/\"");
+    {
+        char expect[256];
+        snprintf(expect, sizeof expect, "%s: \"https://x/a b\"", bad_bytes);
+        link_bad("{\"link\":\"https://x/a b\"}", expect);
+        snprintf(expect, sizeof expect, "%s: \"https://x/\\x0A\"", bad_bytes);
+        link_bad("{\"link\":\"https://x/\\n\"}", expect);
+        snprintf(expect, sizeof expect, "%s: \"https://x/\\x09\"", bad_bytes);
+        link_bad("{\"link\":\"https://x/\\t\"}", expect);
+        snprintf(expect, sizeof expect, "%s: \"https://caf\\xC3\\xA9\"", bad_bytes);
+        link_bad("{\"link\":\"https://caf\\u00e9\"}", expect);
+    }
+    link_bad("{\"link\":\"https://x\\u0000y\"}", "has a link that is not a string");
+    link_bad("{\"link\":\"https://x/y\"", "is not JSON (it ends too early): it begins "
+                                          "\"{\\x22link\\x22:\\x22https://x/y\\x22\"");
 
     /* Length: TG_LINK_MAX is accepted, one more byte is not. */
     {
         char *body = malloc(TG_LINK_MAX + 64);
         size_t n;
+        l = malloc(sizeof *l);
+        assert_non_null(l);
         assert_non_null(body);
         n = (size_t)sprintf(body, "{\"link\":\"https://x/");
         memset(body + n, 'a', TG_LINK_MAX - 10);
@@ -433,10 +512,11 @@ static void test_link(void **unused)
         memset(body + n, 'a', TG_LINK_MAX - 9);
         strcpy(body + n + TG_LINK_MAX - 9, "\"}");
         assert_int_equal(link_of(body, l, err, sizeof err), TG_EPROVIDER);
-        assert_string_equal(err, "the answer's link is longer than 2048 bytes");
+        assert_memory_equal(err, "has a link longer than 2048 bytes: \"https://x/aaa",
+                            strlen("has a link longer than 2048 bytes: \"https://x/aaa"));
         free(body);
+        free(l);
     }
-    free(l);
 }
 
 /* ---- RFC 3339 ----------------------------------------------------------- */
@@ -495,15 +575,16 @@ static void test_rfc3339(void **unused)
 
 static void summary_of(const char *body, char *out, size_t cap)
 {
+    static const tg__sk_secrets secrets = { { "s3cr3t-XYZ-123", "tok.abcdefgh" } };
     size_t n = strlen(body);
     char *copy = unterminated(body, n);
-    tg__sk_error_summary(copy, n, out, cap);
+    tg__sk_error_summary(copy, n, &secrets, out, cap);
     free(copy);
 }
 
 static void test_error_summary(void **unused)
 {
-    char out[160];
+    char out[600];
     char long_msg[400];
     (void)unused;
 
@@ -519,13 +600,27 @@ static void test_error_summary(void **unused)
     summary_of("{\"error\":{\"code\":503,\"message\":\"overloaded\"}}", out, sizeof out);
     assert_string_equal(out, "overloaded");
     summary_of("{\"message\":\"a\\nb\\\"c\\u00e9\"}", out, sizeof out);
-    assert_string_equal(out, "a?b?c??");
+    assert_string_equal(out, "a\\x0Ab\\x22c\\xC3\\xA9");
+    /* Not JSON: its beginning, quoted. */
     summary_of("<html>oops</html>", out, sizeof out);
-    assert_string_equal(out, "");
+    assert_string_equal(out, "<html>oops</html>");
     summary_of("{\"message\":42}", out, sizeof out);
+    assert_string_equal(out, "");
+    summary_of("[1,2]", out, sizeof out);
     assert_string_equal(out, "");
     summary_of("", out, sizeof out);
     assert_string_equal(out, "");
+
+    /* Secrets echoed by the provider never reach the summary. */
+    summary_of("{\"error\":{\"message\":\"Authorization: Bearer tok.abcdefgh is forbidden\"}}",
+               out, sizeof out);
+    assert_string_equal(out, "Authorization: Bearer [redacted] is forbidden");
+    summary_of("{\"message\":\"client_secret=s3cr3t-XYZ-123&x=1\"}", out, sizeof out);
+    assert_string_equal(out, "client_secret=[redacted]&x=1");
+    summary_of("client_secret=s3cr3t%2DXYZ%2D123", out, sizeof out);
+    assert_string_equal(out, "client_secret=[redacted]");
+    summary_of("{\"message\":\"\\\"s3cr3t-\\\" \\\"XYZ-123\\\"\"}", out, sizeof out);
+    assert_string_equal(out, "\\x22[redacted]\\x22");
 
     strcpy(long_msg, "{\"message\":\"");
     memset(long_msg + 12, 'm', 300);
@@ -534,7 +629,7 @@ static void test_error_summary(void **unused)
     assert_int_equal(strlen(out), 123);
     assert_string_equal(out + 120, "...");
     summary_of(long_msg, out, 10);
-    assert_string_equal(out, "mmmmmmmmm");
+    assert_string_equal(out, "mmmmm...");
 }
 
 /* ---- percent-encoding --------------------------------------------------- */
@@ -567,55 +662,82 @@ static void test_pct_encode(void **unused)
 static void url_ok(const char *in, const char *expect, int loopback)
 {
     char out[256], err[160] = "";
-    int loop = -1;
-    int rc = tg__sk_check_env_url(in, out, sizeof out, &loop, err, sizeof err);
+    tg__sk_env_url info;
+    int rc = tg__sk_check_env_url(in, out, sizeof out, &info, err, sizeof err);
     if (rc != TG_OK)
         print_error("url: %s\nerror: %s\n", in, err);
     assert_int_equal(rc, TG_OK);
     assert_string_equal(out, expect);
-    assert_int_equal(loop, loopback);
+    assert_int_equal(info.loopback, loopback);
 }
 
 static void url_bad(const char *in, const char *expect)
 {
     char out[256], err[160] = "";
-    int loop = -1;
-    int rc = tg__sk_check_env_url(in, out, sizeof out, &loop, err, sizeof err);
+    tg__sk_env_url info;
+    int rc = tg__sk_check_env_url(in, out, sizeof out, &info, err, sizeof err);
     if (rc != TG_EINVAL || strcmp(err, expect) != 0)
         print_error("url: %s\nexpected: %s\nactual (%d): %s\n", in, expect, rc, err);
     assert_int_equal(rc, TG_EINVAL);
     assert_string_equal(err, expect);
-    assert_int_equal(loop, 0);
+    assert_int_equal(info.loopback, 0);
 }
 
 static void test_env_url(void **unused)
 {
     static const char *const plain_http =
-        "must use https:// (plain http:// is accepted only for loopback hosts)";
+        "must use https:// (plain http:// is accepted only for 127.x.y.z, [::1] and localhost)";
     char out[16], err[160];
-    int loop;
+    tg__sk_env_url info;
     (void)unused;
 
     url_ok("https://acme.scalekit.dev", "https://acme.scalekit.dev", 0);
     url_ok("https://acme.scalekit.dev/", "https://acme.scalekit.dev", 0);
     url_ok("https://acme.scalekit.dev///", "https://acme.scalekit.dev", 0);
     url_ok("HTTPS://Acme.Scalekit.com:8443/prefix/", "HTTPS://Acme.Scalekit.com:8443/prefix", 0);
+    url_ok("https://[2001:db8::1]:443", "https://[2001:db8::1]:443", 0);
+    /* Loopback: canonical 127.x.y.z, [::1], localhost in any case (pinned). */
     url_ok("http://127.0.0.1:8080/", "http://127.0.0.1:8080", 1);
     url_ok("http://127.1.2.3", "http://127.1.2.3", 1);
-    url_ok("http://localhost:1234", "http://localhost:1234", 1);
-    url_ok("http://LOCALHOST", "http://LOCALHOST", 1);
+    url_ok("http://127.255.255.255", "http://127.255.255.255", 1);
+    url_ok("http://127.0.0.0", "http://127.0.0.0", 1);
     url_ok("http://[::1]:9000/", "http://[::1]:9000", 1);
+    url_ok("http://localhost:1234", "http://localhost:1234", 1);
+    url_ok("http://LOCALHOST", "http://localhost", 1);
+    url_ok("http://LocalHost:80/base", "http://localhost:80/base", 1);
     url_ok("https://127.0.0.1", "https://127.0.0.1", 1);
-    url_ok("https://[2001:db8::1]:443", "https://[2001:db8::1]:443", 0);
+    url_ok("https://localhost", "https://localhost", 1);
+    /* Names that only a resolver would take to loopback are names like any
+     * other: fine with https://, refused with http://. */
+    url_ok("https://localhost.", "https://localhost.", 0);
+    url_ok("https://127.1", "https://127.1", 0);
 
     url_bad("http://acme.scalekit.dev", plain_http);
-    url_bad("http://127.0.0.1.nip.io", plain_http);
+    url_bad("http://localhost.", plain_http);
+    url_bad("http://LOCALHOST.", plain_http);
+    url_bad("http://localhost.:8080", plain_http);
+    url_bad("http://localhost.localdomain", plain_http);
     url_bad("http://localhost.evil.com", plain_http);
+    url_bad("http://evil.localhost", plain_http);
+    url_bad("http://127.0.0.1.nip.io", plain_http);
+    url_bad("http://127.1", plain_http);
+    url_bad("http://127.0.1", plain_http);
+    url_bad("http://0x7f.1", plain_http);
+    url_bad("http://0x7f.0.0.1", plain_http);
+    url_bad("http://0x7f000001", plain_http);
+    url_bad("http://2130706433", plain_http);
+    url_bad("http://0177.0.0.1", plain_http);
+    url_bad("http://127.000.0.1", plain_http);
+    url_bad("http://127.0.0.01", plain_http);
+    url_bad("http://127.0.0.1.", plain_http);
     url_bad("http://128.0.0.1", plain_http);
     url_bad("http://127.0.0.256", plain_http);
+    url_bad("http://127.0.0.1000", plain_http);
     url_bad("http://127.0.0", plain_http);
     url_bad("http://[::2]", plain_http);
-    url_bad("http://0x7f000001", plain_http);
+    url_bad("http://[0:0:0:0:0:0:0:1]", plain_http);
+    url_bad("http://[::ffff:127.0.0.1]", plain_http);
+    url_bad("http://0.0.0.0", plain_http);
     url_bad("", "is empty");
     url_bad("acme.scalekit.dev", "must start with https://");
     url_bad("ftp://acme", "must start with https://");
@@ -640,10 +762,26 @@ static void test_env_url(void **unused)
     url_bad("https://[::g]", "has an invalid IPv6 address");
     url_bad("https://[::1]x", "has an invalid host name");
 
-    assert_int_equal(tg__sk_check_env_url("https://a.example.com", out, sizeof out, &loop, err,
+    /* What it says: port (explicit or the scheme's), host:port, the pin. */
+    assert_int_equal(tg__sk_check_env_url("http://LocalHost:8080/x", err, sizeof err, &info, NULL,
+                                          0),
+                     TG_OK);
+    assert_int_equal(info.pin_localhost, 1);
+    assert_int_equal(info.port, 8080);
+    assert_string_equal(info.hostport, "localhost:8080");
+    assert_int_equal(tg__sk_check_env_url("http://127.0.0.1", err, sizeof err, &info, NULL, 0),
+                     TG_OK);
+    assert_int_equal(info.pin_localhost, 0);
+    assert_int_equal(info.port, 80);
+    assert_string_equal(info.hostport, "127.0.0.1:80");
+    assert_int_equal(tg__sk_check_env_url("https://[::1]", err, sizeof err, &info, NULL, 0), TG_OK);
+    assert_int_equal(info.port, 443);
+    assert_string_equal(info.hostport, "[::1]:443");
+
+    assert_int_equal(tg__sk_check_env_url("https://a.example.com", out, sizeof out, &info, err,
                                           sizeof err),
                      TG_EBUFS);
-    assert_int_equal(tg__sk_check_env_url("https://a.examp", out, sizeof out, &loop, err,
+    assert_int_equal(tg__sk_check_env_url("https://a.examp", out, sizeof out, &info, err,
                                           sizeof err),
                      TG_OK);
 }
@@ -701,7 +839,7 @@ static void test_config(void **unused)
     assert_string_equal(cfg.client_secret, "s3cr3t");
     assert_int_equal(cfg.timeout_ms, 5000);
     assert_int_equal(cfg.create_missing, 1);
-    assert_int_equal(cfg.loopback, 0);
+    assert_int_equal(cfg.url.loopback, 0);
     tg__sk_config_clear(&cfg);
     assert_null(cfg.client_secret);
 
@@ -722,7 +860,7 @@ static void test_config(void **unused)
     assert_string_equal(cfg.client_secret, "env_secret");
     assert_int_equal(cfg.timeout_ms, 250);
     assert_int_equal(cfg.create_missing, 0);
-    assert_int_equal(cfg.loopback, 1);
+    assert_int_equal(cfg.url.loopback, 1);
     tg__sk_config_clear(&cfg);
 
     config_bad("{\"environment_url\":\"https://a\",\"client_id\":\"i\",\"client_secret\":\"s\","
@@ -762,13 +900,14 @@ static void test_config(void **unused)
                "SCALEKIT_CLIENT_SECRET)");
     config_bad("{\"environment_url\":\"http://acme.scalekit.dev\"}", full_env,
                "config: \"provider.environment_url\" must use https:// (plain http:// is "
-               "accepted only for loopback hosts)");
+               "accepted only for 127.x.y.z, [::1] and localhost)");
     config_bad("{\"environment_url\":\"https://u:p@acme\"}", full_env,
                "config: \"provider.environment_url\" must not contain user info ('@')");
     config_bad("[]", full_env, "config: \"provider\" must be an object");
     config_bad("{", full_env, "config: \"provider\" is not valid JSON");
     config_bad("{} x", full_env, "config: \"provider\" is not valid JSON");
-    config_bad("{\"\\u0001k\\\"ey\":1}", full_env, "config: unknown key \"provider.?k?ey\"");
+    config_bad("{\"\\u0001k\\\"ey\":1}", full_env,
+               "config: unknown key \"provider.\\x01k\\x22ey\"");
 
     /* Lengths. */
     {

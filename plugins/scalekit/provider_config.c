@@ -4,44 +4,20 @@
 
 #include <json-c/json_object.h>
 #include <json-c/json_object_iterator.h>
-#include <json-c/json_tokener.h>
 
+#include "json_doc.h"
 #include "provider_config.h"
-#include "wire.h"
+#include "quote.h"
+#include "wipe.h"
 
 #define TG__SK_CONFIG_MAX (64 * 1024) /* bytes of the provider object */
 #define TG__SK_CONFIG_DEPTH 8
-
-/* A printable, bounded excerpt of a key name for a message. */
-static void tg__sk_key_excerpt(const char *s, char *out, size_t cap)
-{
-    size_t i, o = 0;
-    for (i = 0; s[i] && i < 64 && o + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[o++] = (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') ? (char)c : '?';
-    }
-    if (s[i] && o + 4 < cap) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-}
-
-static void tg__sk_wipe(char *s)
-{
-    if (s) {
-        volatile char *p = s;
-        while (*p)
-            *p++ = '\0';
-    }
-}
 
 void tg__sk_config_clear(tg__sk_config *cfg)
 {
     if (!cfg)
         return;
-    tg__sk_wipe(cfg->client_secret);
-    free(cfg->client_secret);
+    tg__sk_free_string(cfg->client_secret);
     free(cfg->client_id);
     free(cfg->environment_url);
     memset(cfg, 0, sizeof *cfg);
@@ -49,31 +25,20 @@ void tg__sk_config_clear(tg__sk_config *cfg)
 
 static json_object *tg__sk_config_json(const tg_host *host, const char *text)
 {
-    json_tokener *tok;
+    tg__sk_json_error why;
     json_object *root;
-    size_t len = strnlen(text, TG__SK_CONFIG_MAX + 1), end;
+    size_t len = strnlen(text, TG__SK_CONFIG_MAX + 1);
 
     if (len > TG__SK_CONFIG_MAX) {
         host->set_error("config: \"provider\" is larger than %d bytes", TG__SK_CONFIG_MAX);
         return NULL;
     }
-    tok = json_tokener_new_ex(TG__SK_CONFIG_DEPTH);
-    if (!tok) {
-        host->set_error("out of memory");
-        return NULL;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
-                                    JSON_TOKENER_VALIDATE_UTF8);
-    root = json_tokener_parse_ex(tok, text, (int)len + 1);
-    end = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    while (root && end < len &&
-           (text[end] == ' ' || text[end] == '\t' || text[end] == '\n' || text[end] == '\r'))
-        end++;
-    if (!root || end < len) {
-        json_object_put(root);
-        host->set_error("config: \"provider\" is not valid JSON");
-        return NULL;
+    root = tg__sk_json_parse(text, len, TG__SK_CONFIG_DEPTH, 1, &why);
+    if (!root) {
+        if (why == TG__SK_JSON_NOMEM)
+            host->set_error("out of memory");
+        else
+            host->set_error("config: \"provider\" is not valid JSON");
     }
     return root;
 }
@@ -141,7 +106,7 @@ int tg__sk_config_parse(const tg_host *host, const char *config_json, tg__sk_get
 {
     json_object *root, *v;
     struct json_object_iterator it, end;
-    char *raw_url = NULL, why[160], ex[80];
+    char *raw_url = NULL, why[160], ex[64 * 4 + 8];
     int rc = TG_ECONFIG;
 
     memset(cfg, 0, sizeof *cfg);
@@ -159,7 +124,7 @@ int tg__sk_config_parse(const tg_host *host, const char *config_json, tg__sk_get
     for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
         const char *k = json_object_iter_peek_name(&it);
         if (!tg__sk_known_key(k)) {
-            tg__sk_key_excerpt(k, ex, sizeof ex);
+            tg__sk_excerpt(k, strlen(k), 64, ex, sizeof ex);
             host->set_error("config: unknown key \"provider.%s\"", ex);
             goto out;
         }
@@ -217,15 +182,15 @@ int tg__sk_config_parse(const tg_host *host, const char *config_json, tg__sk_get
         rc = TG_ENOMEM;
         goto out;
     }
-    if (tg__sk_check_env_url(raw_url, cfg->environment_url, TG__SK_URL_MAX + 1, &cfg->loopback,
-                             why, sizeof why) != TG_OK) {
+    if (tg__sk_check_env_url(raw_url, cfg->environment_url, TG__SK_URL_MAX + 1, &cfg->url, why,
+                             sizeof why) != TG_OK) {
         host->set_error("config: \"provider.environment_url\" %s", why);
         goto out;
     }
     rc = TG_OK;
 out:
     free(raw_url);
-    json_object_put(root);
+    tg__sk_json_free(root);
     if (rc != TG_OK)
         tg__sk_config_clear(cfg);
     return rc;

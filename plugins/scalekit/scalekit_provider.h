@@ -1,6 +1,6 @@
 /*
  * The "scalekit" provider: connected-account statuses and authorization links
- * from Scalekit's REST API (../shared/SCALEKIT_WIRE.md) over libcurl.
+ * from Scalekit's REST API (connected accounts, as wire.h describes) over libcurl.
  *
  * Built into libtoolgate (compiled with TG_PROVIDER_BUILTIN, entry below) and
  * as the loadable module toolgate-provider-scalekit (entry

@@ -1,105 +1,71 @@
 /* The Scalekit REST wire: answers parsed from bytes, values encoded to bytes.
  * No I/O and no state; see wire.h. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json_object.h>
-#include <json-c/json_tokener.h>
 
-#include "rfc3339.h"
+#include "host.h"
+#include "json_doc.h"
+#include "quote.h"
+#include "url.h"
 #include "wire.h"
 
 #define TG__SK_STATUS_TEXT_MAX 64          /* bytes of a status name */
-#define TG__SK_SUMMARY_MAX 120             /* characters of an error summary */
+#define TG__SK_BEGINS_MAX 60               /* bytes of a non-JSON answer quoted */
 #define TG__SK_EXPIRES_MAX (10LL * 365 * 86400) /* clamp for expires_in, seconds */
+#define TG__SK_STR_(x) #x
+#define TG__SK_STR(x) TG__SK_STR_(x)
 
-static void tg__sk_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void tg__sk_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* A printable, bounded excerpt of untrusted text for a message. */
-static void tg__sk_excerpt(const char *s, size_t n, size_t max, char *out, size_t cap)
-{
-    size_t i, o = 0;
-    if (cap == 0)
-        return;
-    for (i = 0; i < n && i < max && o + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[o++] = (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') ? (char)c : '?';
-    }
-    if (i < n && o + 4 < cap) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-}
 
 /* ---- JSON --------------------------------------------------------------- */
 
 /* Parse a whole answer that must be one JSON object. NULL with a reason in
- * err otherwise. The caller puts the result. */
-static json_object *tg__sk_json_object(const char *body, size_t len, char *err, size_t errlen)
+ * err otherwise, quoting how a text that is not JSON begins when @p quote is
+ * set. Free the result with tg__sk_json_free(). */
+static json_object *tg__sk_json_object(const char *body, size_t len,
+                                       const tg__sk_secrets *secrets, int quote, char *err,
+                                       size_t errlen)
 {
-    json_tokener *tok;
+    tg__sk_json_error why;
     json_object *root;
-    enum json_tokener_error jerr;
-    size_t end;
+    char begins[TG__SK_BEGINS_MAX * 4 + 8];
 
     if (len > TG__SK_BODY_MAX) {
-        tg__sk_err(err, errlen, "the answer is larger than %d bytes", TG__SK_BODY_MAX);
+        tg__sk_format(err, errlen, "is larger than %d bytes", TG__SK_BODY_MAX);
         return NULL;
     }
-    if (len == 0 || !body) {
-        tg__sk_err(err, errlen, "the answer is empty");
-        return NULL;
-    }
-    if (memchr(body, '\0', len)) {
-        tg__sk_err(err, errlen, "the answer is not JSON (it contains a NUL byte)");
-        return NULL;
-    }
-    tok = json_tokener_new_ex(TG__SK_JSON_DEPTH);
-    if (!tok) {
-        tg__sk_err(err, errlen, "out of memory");
-        return NULL;
-    }
-    root = json_tokener_parse_ex(tok, body, (int)len);
-    jerr = json_tokener_get_error(tok);
-    end = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
+    root = tg__sk_json_parse(body, len, TG__SK_JSON_DEPTH, 0, &why);
     if (!root) {
-        if (jerr == json_tokener_error_depth)
-            tg__sk_err(err, errlen, "the answer is nested deeper than %d levels",
-                       TG__SK_JSON_DEPTH);
-        else if (jerr == json_tokener_continue)
-            tg__sk_err(err, errlen, "the answer is not JSON (it ends too early)");
-        else
-            tg__sk_err(err, errlen, "the answer is not JSON");
-        return NULL;
-    }
-    while (end < len && (body[end] == ' ' || body[end] == '\t' || body[end] == '\n' ||
-                         body[end] == '\r'))
-        end++;
-    if (end < len) {
-        json_object_put(root);
-        tg__sk_err(err, errlen, "the answer is not JSON (text follows the value)");
+        switch (why) {
+        case TG__SK_JSON_EMPTY:
+            tg__sk_format(err, errlen, "is empty");
+            break;
+        case TG__SK_JSON_NOMEM:
+            tg__sk_format(err, errlen, "could not be read: out of memory");
+            break;
+        case TG__SK_JSON_DEEP:
+            tg__sk_format(err, errlen, "is nested deeper than %d levels", TG__SK_JSON_DEPTH);
+            break;
+        default:
+            if (quote)
+                tg__sk_quote(body, len, TG__SK_BEGINS_MAX, secrets, begins, sizeof begins);
+            tg__sk_format(err, errlen, "is not JSON (%s)%s%s%s",
+                       why == TG__SK_JSON_NUL        ? "it holds a NUL byte"
+                       : why == TG__SK_JSON_CUT      ? "it ends too early"
+                       : why == TG__SK_JSON_TRAILING ? "text follows the value"
+                                                     : "a syntax error",
+                       quote ? ": it begins \"" : "", quote ? begins : "", quote ? "\"" : "");
+            break;
+        }
         return NULL;
     }
     if (!json_object_is_type(root, json_type_object)) {
-        json_object_put(root);
-        tg__sk_err(err, errlen, "the answer is not a JSON object");
+        tg__sk_json_free(root);
+        tg__sk_format(err, errlen, "is not a JSON object");
         return NULL;
     }
     return root;
@@ -132,22 +98,23 @@ static int tg__sk_string(json_object *v, const char **s, size_t *n)
 /* ---- accounts ----------------------------------------------------------- */
 
 int tg__sk_parse_account(const tg_host *host, const char *body, size_t len,
-                         tg__sk_account *out, char *err, size_t errlen)
+                         const tg__sk_secrets *secrets, tg__sk_account *out, char *err,
+                         size_t errlen)
 {
     static const char *const wrappers[] = { "connected_account", "connectedAccount", NULL };
     static const char *const status_keys[] = { "status", NULL };
     json_object *root, *acct, *st;
-    char ex[TG__SK_STATUS_TEXT_MAX + 8];
+    char ex[TG__SK_STATUS_TEXT_MAX * 4 + 8];
     int rc = TG_EPROVIDER;
 
     out->has_status = 0;
     out->status = TG_STATUS_UNKNOWN;
-    root = tg__sk_json_object(body, len, err, errlen);
+    root = tg__sk_json_object(body, len, secrets, 1, err, errlen);
     if (!root)
         return TG_EPROVIDER;
     acct = tg__sk_member(root, wrappers);
     if (acct && !json_object_is_type(acct, json_type_object)) {
-        tg__sk_err(err, errlen, "\"connected_account\" is not an object");
+        tg__sk_format(err, errlen, "has a \"connected_account\" that is not an object");
         goto out;
     }
     if (!acct)
@@ -163,32 +130,32 @@ int tg__sk_parse_account(const tg_host *host, const char *body, size_t len,
         size_t n;
         tg_status parsed;
         if (!tg__sk_string(st, &s, &n) || n == 0 || n > TG__SK_STATUS_TEXT_MAX) {
-            tg__sk_err(err, errlen, "the account's status is not a status name");
+            tg__sk_format(err, errlen, "has a status that is not a status name");
             goto out;
         }
         memcpy(text, s, n);
         text[n] = '\0';
         if (host->status_parse(text, &parsed) != TG_OK || (unsigned)parsed > TG_STATUS_NOT_FOUND) {
-            tg__sk_excerpt(s, n, TG__SK_STATUS_TEXT_MAX, ex, sizeof ex);
-            tg__sk_err(err, errlen, "the account's status \"%s\" is unknown", ex);
+            tg__sk_quote(s, n, TG__SK_STATUS_TEXT_MAX, secrets, ex, sizeof ex);
+            tg__sk_format(err, errlen, "has an unknown status \"%s\"", ex);
             goto out;
         }
         out->status = parsed;
     } else if (json_object_is_type(st, json_type_int)) {
         int64_t v = json_object_get_int64(st);
         if (v < TG_STATUS_UNKNOWN || v > TG_STATUS_REVOKED) {
-            tg__sk_err(err, errlen, "the account's status %lld is unknown", (long long)v);
+            tg__sk_format(err, errlen, "has an unknown status %lld", (long long)v);
             goto out;
         }
         out->status = (tg_status)v;
     } else {
-        tg__sk_err(err, errlen, "the account's status is neither a name nor a number");
+        tg__sk_format(err, errlen, "has a status that is neither a name nor a number");
         goto out;
     }
     out->has_status = 1;
     rc = TG_OK;
 out:
-    json_object_put(root);
+    tg__sk_json_free(root);
     return rc;
 }
 
@@ -234,8 +201,8 @@ static int64_t tg__sk_seconds(json_object *v)
     return secs;
 }
 
-int tg__sk_parse_token(const char *body, size_t len, tg__sk_token *out, char *err,
-                       size_t errlen)
+int tg__sk_parse_token(const char *body, size_t len, const tg__sk_secrets *secrets,
+                       tg__sk_token *out, char *err, size_t errlen)
 {
     static const char *const token_keys[] = { "access_token", "accessToken", NULL };
     static const char *const expiry_keys[] = { "expires_in", "expiresIn", NULL };
@@ -246,29 +213,30 @@ int tg__sk_parse_token(const char *body, size_t len, tg__sk_token *out, char *er
 
     out->access_token[0] = '\0';
     out->expires_in_s = -1;
-    root = tg__sk_json_object(body, len, err, errlen);
+    /* Never quoted: a token answer that does not parse may still hold a
+     * token, which no scrubber could know. */
+    root = tg__sk_json_object(body, len, secrets, 0, err, errlen);
     if (!root)
         return TG_EPROVIDER;
     v = tg__sk_member(root, token_keys);
     if (!v) {
-        tg__sk_err(err, errlen, "the answer has no access_token");
+        tg__sk_format(err, errlen, "has no access_token");
         goto out;
     }
     if (!tg__sk_string(v, &s, &n) || n == 0) {
-        tg__sk_err(err, errlen, "the answer's access_token is not a non-empty string");
+        tg__sk_format(err, errlen, "has an access_token that is not a non-empty string");
         goto out;
     }
     if (n > TG__SK_TOKEN_MAX) {
-        tg__sk_err(err, errlen, "the answer's access_token is longer than %d bytes",
-                   TG__SK_TOKEN_MAX);
+        tg__sk_format(err, errlen, "has an access_token longer than %d bytes", TG__SK_TOKEN_MAX);
         goto out;
     }
     /* It goes into a header line: printable ASCII without spaces only. */
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c <= 0x20 || c >= 0x7F) {
-            tg__sk_err(err, errlen, "the answer's access_token contains a byte that is not "
-                                    "printable ASCII");
+            tg__sk_format(err, errlen, "has an access_token with a byte that is not printable "
+                                    "ASCII");
             goto out;
         }
     }
@@ -277,94 +245,99 @@ int tg__sk_parse_token(const char *body, size_t len, tg__sk_token *out, char *er
     out->expires_in_s = tg__sk_seconds(tg__sk_member(root, expiry_keys));
     rc = TG_OK;
 out:
-    json_object_put(root);
+    tg__sk_json_free(root);
     return rc;
 }
 
 /* ---- links -------------------------------------------------------------- */
 
-static int tg__sk_prefix_ci(const char *s, size_t n, const char *prefix)
+const char *tg__sk_link_check(const char *s, size_t n)
 {
-    size_t i, p = strlen(prefix);
-    if (n < p)
-        return 0;
-    for (i = 0; i < p; i++) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != prefix[i])
-            return 0;
+    tg__sk_url_parts p;
+    size_t i;
+
+    if (n == 0)
+        return "has an empty link";
+    if (n > TG_LINK_MAX)
+        return "has a link longer than " TG__SK_STR(TG_LINK_MAX) " bytes";
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c >= 0x7F || strchr("\"'`<>\\", c))
+            return "has a link with a space, a quote, an angle bracket, a backslash or a byte "
+                   "that is not printable ASCII";
     }
-    return 1;
+    switch (tg__sk_url_split(s, n, &p)) {
+    case TG__SK_URL_OK: return NULL;
+    case TG__SK_URL_SCHEME: return "has a link that is not an absolute http(s) URL";
+    case TG__SK_URL_USERINFO: return "has a link with user info ('@' before the host ends)";
+    case TG__SK_URL_NO_HOST: return "has a link without a host";
+    case TG__SK_URL_BAD_HOST: return "has a link with an invalid host";
+    case TG__SK_URL_BAD_IPV6: return "has a link with an invalid IPv6 address";
+    case TG__SK_URL_BAD_PORT: return "has a link with an invalid port";
+    }
+    return "has an invalid link";
 }
 
-int tg__sk_parse_link(const char *body, size_t len, tg__sk_link *out, char *err,
+int tg__sk_parse_link(const tg_host *host, const char *body, size_t len, int64_t now_ms,
+                      const tg__sk_secrets *secrets, tg__sk_link *out, char *err,
                       size_t errlen)
 {
     static const char *const link_keys[] = { "link", NULL };
     static const char *const expiry_keys[] = { "expiry", "expires_at", "expiresAt", NULL };
+    char ex[TG__SK_SUMMARY_MAX * 4 + 8];
     json_object *root, *v;
-    const char *s;
-    size_t n, i;
+    const char *s, *ls, *why;
+    size_t n, ln;
     int rc = TG_EPROVIDER;
 
     out->link[0] = '\0';
     out->expires_at_ms = 0;
-    root = tg__sk_json_object(body, len, err, errlen);
+    root = tg__sk_json_object(body, len, secrets, 1, err, errlen);
     if (!root)
         return TG_EPROVIDER;
     v = tg__sk_member(root, link_keys);
     if (!v) {
-        tg__sk_err(err, errlen, "the answer has no link");
+        tg__sk_format(err, errlen, "has no link");
         goto out;
     }
-    if (!tg__sk_string(v, &s, &n) || n == 0) {
-        tg__sk_err(err, errlen, "the answer's link is not a non-empty string");
+    if (!tg__sk_string(v, &ls, &ln)) {
+        tg__sk_format(err, errlen, "has a link that is not a string");
         goto out;
     }
-    if (n > TG_LINK_MAX) {
-        tg__sk_err(err, errlen, "the answer's link is longer than %d bytes", TG_LINK_MAX);
+    if ((why = tg__sk_link_check(ls, ln)) != NULL) {
+        tg__sk_quote(ls, ln, TG__SK_SUMMARY_MAX, secrets, ex, sizeof ex);
+        tg__sk_format(err, errlen, "%s: \"%s\"", why, ex);
         goto out;
     }
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c <= 0x20 || c >= 0x7F) {
-            tg__sk_err(err, errlen, "the answer's link contains a space or a byte that is not "
-                                    "printable ASCII");
-            goto out;
-        }
-    }
-    if (!tg__sk_prefix_ci(s, n, "https://") && !tg__sk_prefix_ci(s, n, "http://")) {
-        tg__sk_err(err, errlen, "the answer's link is not an http(s) URL");
-        goto out;
-    }
-    memcpy(out->link, s, n);
-    out->link[n] = '\0';
     v = tg__sk_member(root, expiry_keys);
-    if (tg__sk_string(v, &s, &n) && tg__sk_parse_rfc3339(s, n, &out->expires_at_ms) != TG_OK)
+    if (tg__sk_string(v, &s, &n) && host && TG__SK_HOST_HAS(host, parse_rfc3339) &&
+        host->parse_rfc3339(s, n, &out->expires_at_ms) != TG_OK)
         out->expires_at_ms = 0;
+    if (out->expires_at_ms != 0 && out->expires_at_ms <= now_ms) {
+        tg__sk_quote(s, n, TG__SK_SUMMARY_MAX, secrets, ex, sizeof ex);
+        tg__sk_format(err, errlen,
+                   "has a link that expired (expiry \"%s\", %lld s before it arrived; check "
+                   "both clocks)",
+                   ex, (long long)((now_ms - out->expires_at_ms) / 1000));
+        out->expires_at_ms = 0;
+        goto out;
+    }
+    memcpy(out->link, ls, ln);
+    out->link[ln] = '\0';
     rc = TG_OK;
 out:
-    json_object_put(root);
+    tg__sk_json_free(root);
     return rc;
-}
-
-/* ---- RFC 3339 ----------------------------------------------------------- */
-
-/* The library's parser (src/rfc3339.c, pure, compiled into this module too). */
-int tg__sk_parse_rfc3339(const char *s, size_t len, int64_t *ms)
-{
-    if (!s || !ms)
-        return TG_EINVAL;
-    return tg__rfc3339_parse(s, len, ms) == 0 ? TG_OK : TG_EINVAL;
 }
 
 /* ---- error answers ------------------------------------------------------ */
 
-void tg__sk_error_summary(const char *body, size_t len, char *out, size_t outlen)
+void tg__sk_error_summary(const char *body, size_t len, const tg__sk_secrets *secrets, char *out,
+                          size_t outlen)
 {
     static const char *const keys[] = { "message", "error_description", "error", NULL };
-    static const char *const inner[] = { "message", NULL };
+    static const char *const inner[] = { "message", "error_description", NULL };
+    tg__sk_json_error why;
     json_object *root, *v;
     const char *s;
     size_t n;
@@ -372,15 +345,20 @@ void tg__sk_error_summary(const char *body, size_t len, char *out, size_t outlen
     if (!out || outlen == 0)
         return;
     out[0] = '\0';
-    root = tg__sk_json_object(body, len, NULL, 0);
-    if (!root)
+    if (!body || len == 0)
         return;
-    v = tg__sk_member(root, keys);
+    root = len <= TG__SK_BODY_MAX ? tg__sk_json_parse(body, len, TG__SK_JSON_DEPTH, 0, &why)
+                                  : NULL;
+    if (!root) { /* not JSON: an HTML page of a proxy, plain text… */
+        tg__sk_quote(body, len, TG__SK_SUMMARY_MAX, secrets, out, outlen);
+        return;
+    }
+    v = json_object_is_type(root, json_type_object) ? tg__sk_member(root, keys) : NULL;
     if (v && json_object_is_type(v, json_type_object)) /* {"error":{"message":…}} */
         v = tg__sk_member(v, inner);
     if (tg__sk_string(v, &s, &n))
-        tg__sk_excerpt(s, n, TG__SK_SUMMARY_MAX, out, outlen);
-    json_object_put(root);
+        tg__sk_quote(s, n, TG__SK_SUMMARY_MAX, secrets, out, outlen);
+    tg__sk_json_free(root);
 }
 
 /* ---- encoding ----------------------------------------------------------- */
@@ -410,154 +388,5 @@ int tg__sk_pct_encode(const char *in, char *out, size_t cap)
         }
     }
     out[o] = '\0';
-    return TG_OK;
-}
-
-/* ---- environment URL ---------------------------------------------------- */
-
-static int tg__sk_ascii_eq_ci(const char *a, size_t n, const char *b)
-{
-    return strlen(b) == n && tg__sk_prefix_ci(a, n, b);
-}
-
-/* 127.0.0.0/8 in dotted decimal. */
-static int tg__sk_ipv4_loopback(const char *h, size_t n)
-{
-    size_t i = 0;
-    int part, first = -1;
-    for (part = 0; part < 4; part++) {
-        int v = 0, digits = 0;
-        while (i < n && h[i] >= '0' && h[i] <= '9' && digits < 3) {
-            v = v * 10 + (h[i] - '0');
-            i++;
-            digits++;
-        }
-        if (digits == 0 || v > 255)
-            return 0;
-        if (part == 0)
-            first = v;
-        if (part < 3) {
-            if (i >= n || h[i] != '.')
-                return 0;
-            i++;
-        }
-    }
-    return i == n && first == 127;
-}
-
-int tg__sk_check_env_url(const char *url, char *out, size_t cap, int *loopback, char *err,
-                         size_t errlen)
-{
-    size_t n, i, scheme, auth_end, host_start, host_end, port_start;
-    int https, is_loop;
-
-    *loopback = 0;
-    if (cap)
-        out[0] = '\0';
-    n = strlen(url);
-    if (n == 0) {
-        tg__sk_err(err, errlen, "is empty");
-        return TG_EINVAL;
-    }
-    if (n >= cap) {
-        tg__sk_err(err, errlen, "is longer than %zu bytes", cap ? cap - 1 : 0);
-        return TG_EBUFS;
-    }
-    if (tg__sk_prefix_ci(url, n, "https://")) {
-        https = 1;
-        scheme = 8;
-    } else if (tg__sk_prefix_ci(url, n, "http://")) {
-        https = 0;
-        scheme = 7;
-    } else {
-        tg__sk_err(err, errlen, "must start with https://");
-        return TG_EINVAL;
-    }
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)url[i];
-        if (c == '@') {
-            tg__sk_err(err, errlen, "must not contain user info ('@')");
-            return TG_EINVAL;
-        }
-        if (c == '?' || c == '#') {
-            tg__sk_err(err, errlen, "must not contain a query or a fragment");
-            return TG_EINVAL;
-        }
-        if (c <= 0x20 || c >= 0x7F || strchr("\\\"<>`{}|^", c)) {
-            tg__sk_err(err, errlen, "contains a character that is not allowed in a URL");
-            return TG_EINVAL;
-        }
-    }
-    auth_end = scheme;
-    while (auth_end < n && url[auth_end] != '/')
-        auth_end++;
-    if (url[scheme] == '[') {
-        host_start = scheme + 1;
-        host_end = host_start;
-        while (host_end < auth_end && url[host_end] != ']') {
-            char c = url[host_end];
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-                  c == ':' || c == '.')) {
-                tg__sk_err(err, errlen, "has an invalid IPv6 address");
-                return TG_EINVAL;
-            }
-            host_end++;
-        }
-        if (host_end >= auth_end || host_end == host_start) {
-            tg__sk_err(err, errlen, "has an invalid IPv6 address");
-            return TG_EINVAL;
-        }
-        port_start = host_end + 1;
-        is_loop = tg__sk_ascii_eq_ci(url + host_start, host_end - host_start, "::1");
-    } else {
-        host_start = scheme;
-        host_end = host_start;
-        while (host_end < auth_end && url[host_end] != ':') {
-            char c = url[host_end];
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  c == '-' || c == '.' || c == '_')) {
-                tg__sk_err(err, errlen, "has an invalid host name");
-                return TG_EINVAL;
-            }
-            host_end++;
-        }
-        if (host_end == host_start) {
-            tg__sk_err(err, errlen, "has no host");
-            return TG_EINVAL;
-        }
-        port_start = host_end;
-        is_loop = tg__sk_ascii_eq_ci(url + host_start, host_end - host_start, "localhost") ||
-                  tg__sk_ascii_eq_ci(url + host_start, host_end - host_start, "localhost.") ||
-                  tg__sk_ipv4_loopback(url + host_start, host_end - host_start);
-    }
-    if (port_start < auth_end) {
-        long port = 0;
-        size_t digits = 0;
-        if (url[port_start] != ':') {
-            tg__sk_err(err, errlen, "has an invalid host name");
-            return TG_EINVAL;
-        }
-        for (i = port_start + 1; i < auth_end; i++) {
-            if (url[i] < '0' || url[i] > '9' || ++digits > 5) {
-                tg__sk_err(err, errlen, "has an invalid port");
-                return TG_EINVAL;
-            }
-            port = port * 10 + (url[i] - '0');
-        }
-        if (digits == 0 || port < 1 || port > 65535) {
-            tg__sk_err(err, errlen, "has an invalid port");
-            return TG_EINVAL;
-        }
-    }
-    if (!https && !is_loop) {
-        tg__sk_err(err, errlen,
-                   "must use https:// (plain http:// is accepted only for loopback hosts)");
-        return TG_EINVAL;
-    }
-    while (n > auth_end && url[n - 1] == '/')
-        n--;
-    memcpy(out, url, n);
-    out[n] = '\0';
-    *loopback = is_loop;
     return TG_OK;
 }

@@ -99,11 +99,12 @@ static void check_same(const outcome *a, const outcome *b, const char *how)
 static void check_valid(const tg__sk_config *c)
 {
     char again[TG__SK_URL_MAX + 1], err[TG__SK_ERR_MAX];
-    int loopback = -1;
+    tg__sk_env_url info;
 
-    FZ_CHECK(tg__sk_check_env_url(c->environment_url, again, sizeof again, &loopback, err,
+    FZ_CHECK(tg__sk_check_env_url(c->environment_url, again, sizeof again, &info, err,
                                   sizeof err) == TG_OK &&
-                 strcmp(again, c->environment_url) == 0 && loopback == c->loopback,
+                 strcmp(again, c->environment_url) == 0 &&
+                 memcmp(&info, &c->url, sizeof info) == 0,
              "URL %s does not check again", c->environment_url);
     FZ_CHECK(c->client_id && c->client_id[0] && strlen(c->client_id) <= TG__SK_CREDENTIAL_MAX,
              "client id");

@@ -1,12 +1,14 @@
-/* Fuzz target: the Scalekit wire (plugins/scalekit/wire.c) and the core's
- * RFC 3339 parser (src/rfc3339.c). The first byte picks what the rest is:
+/* Fuzz target: the Scalekit wire (plugins/scalekit/wire.c, env_url.c) and
+ * the RFC 3339 parser the host hands the plugin. The first byte picks what
+ * the rest is:
  *   0 an account answer    1 a token answer     2 a magic-link answer
  *   3 an error answer      4 an RFC 3339 date-time
  *   5 an environment URL (and the same bytes percent-encoded)
  * Invariants: each parser succeeds or fails with its own code and a loggable
  * reason; what it accepts obeys its contract (a token fits a header line, a
- * link is an http(s) URL, a summary is short printable ASCII); RFC 3339
- * date-times, through the wire's entry point and the core's, read as a
+ * link is an absolute http(s) URL with a host and no quote, angle bracket,
+ * backslash or space, a summary is short printable ASCII); RFC 3339
+ * date-times, through the host table and the core's parser, read as a
  * reference built on timegm() reads them. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "toolgate/provider.h"
 #include "plugin.h"
 #include "rfc3339.h"
+#include "env_url.h"
 #include "wire.h"
 #include "fuzz_bytes.h"
 #include "fuzz_check.h"
@@ -42,7 +45,7 @@ static void fuzz_account(const char *body, size_t len)
 {
     tg__sk_account a;
     char *err = new_err();
-    int rc = tg__sk_parse_account(tg__host(), body, len, &a, err, TG__SK_ERR_MAX);
+    int rc = tg__sk_parse_account(tg__host(), body, len, NULL, &a, err, TG__SK_ERR_MAX);
 
     if (rc == TG_OK)
         FZ_CHECK((a.has_status == 0 && a.status == TG_STATUS_UNKNOWN) ||
@@ -62,7 +65,7 @@ static void fuzz_token(const char *body, size_t len)
 
     if (!t)
         abort();
-    rc = tg__sk_parse_token(body, len, t, err, TG__SK_ERR_MAX);
+    rc = tg__sk_parse_token(body, len, NULL, t, err, TG__SK_ERR_MAX);
     if (rc == TG_OK) {
         n = strnlen(t->access_token, sizeof t->access_token);
         FZ_CHECK(n >= 1 && n <= TG__SK_TOKEN_MAX, "token of %zu bytes", n);
@@ -86,13 +89,20 @@ static void fuzz_link(const char *body, size_t len)
 
     if (!l)
         abort();
-    rc = tg__sk_parse_link(body, len, l, err, TG__SK_ERR_MAX);
+    rc = tg__sk_parse_link(tg__host(), body, len, 1700000000000LL, NULL, l, err, TG__SK_ERR_MAX);
     if (rc == TG_OK) {
+        size_t scheme;
         n = strnlen(l->link, sizeof l->link);
         FZ_CHECK(n >= 1 && n <= TG_LINK_MAX, "link of %zu bytes", n);
-        FZ_CHECK(fz_printable_ascii(l->link, n) && !strchr(l->link, ' '), "link %s", l->link);
+        FZ_CHECK(fz_printable_ascii(l->link, n) && !strpbrk(l->link, " \"'`<>\\"), "link %s",
+                 l->link);
         FZ_CHECK(strncasecmp(l->link, "http://", 7) == 0 || strncasecmp(l->link, "https://", 8) == 0,
                  "link %s", l->link);
+        scheme = strncasecmp(l->link, "https://", 8) == 0 ? 8 : 7;
+        FZ_CHECK(n > scheme && !strchr("/?#:@", l->link[scheme]), "link without a host: %s",
+                 l->link);
+        FZ_CHECK(l->expires_at_ms == 0 || l->expires_at_ms > 1700000000000LL,
+                 "an expired link was accepted (%lld)", (long long)l->expires_at_ms);
     } else {
         check_failure("link", rc, TG_EPROVIDER, err);
     }
@@ -107,11 +117,12 @@ static void fuzz_error_summary(uint8_t cap_byte, const char *body, size_t len)
 
     if (!out)
         abort();
-    tg__sk_error_summary(body, len, out, cap);
+    tg__sk_error_summary(body, len, NULL, out, cap);
     FZ_CHECK(memchr(out, '\0', cap) != NULL, "summary not NUL-terminated");
     n = strlen(out);
     FZ_CHECK(fz_printable_ascii(out, n), "summary not printable: %s", out);
-    FZ_CHECK(n <= 120 + 3, "summary of %zu bytes", n);
+    /* 120 bytes of the answer at most, each shown as at most 4 (\xNN), and "...". */
+    FZ_CHECK(n <= 4 * 120 + 3, "summary of %zu bytes", n);
     free(out);
 }
 
@@ -177,16 +188,16 @@ static int ref_rfc3339(const char *s, size_t n, int64_t *ms)
 static void fuzz_rfc3339(const char *s, size_t n)
 {
     int64_t sk = 0, core = 0, ref = 0;
-    int sk_ok = tg__sk_parse_rfc3339(s, n, &sk) == TG_OK;
+    int sk_ok = tg__host()->parse_rfc3339(s, n, &sk) == TG_OK;
     int core_ok = tg__rfc3339_parse(s, n, &core) == 0;
     int ref_ok = ref_rfc3339(s, n, &ref) == 0;
 
-    FZ_CHECK(sk_ok == ref_ok, "wire parser %s, reference %s: %.*s", sk_ok ? "accepts" : "refuses",
+    FZ_CHECK(sk_ok == ref_ok, "host parser %s, reference %s: %.*s", sk_ok ? "accepts" : "refuses",
              ref_ok ? "accepts" : "refuses", (int)n, s);
     FZ_CHECK(core_ok == ref_ok, "core parser %s, reference %s: %.*s",
              core_ok ? "accepts" : "refuses", ref_ok ? "accepts" : "refuses", (int)n, s);
     if (ref_ok)
-        FZ_CHECK(sk == ref && core == ref, "%.*s: wire %lld, core %lld, reference %lld", (int)n, s,
+        FZ_CHECK(sk == ref && core == ref, "%.*s: host %lld, core %lld, reference %lld", (int)n, s,
                  (long long)sk, (long long)core, (long long)ref);
 }
 
@@ -245,21 +256,29 @@ static void fuzz_env_url(uint8_t cap_byte, const char *url, size_t n)
 {
     size_t cap = (size_t)cap_byte * 4 + 1, len;
     char *out = malloc(cap), *err = new_err();
-    int loopback = -1, rc;
+    tg__sk_env_url info;
+    int loopback, rc;
 
     if (!out)
         abort();
-    rc = tg__sk_check_env_url(url, out, cap, &loopback, err, TG__SK_ERR_MAX);
+    rc = tg__sk_check_env_url(url, out, cap, &info, err, TG__SK_ERR_MAX);
+    loopback = info.loopback;
     FZ_CHECK(memchr(out, '\0', cap) != NULL, "URL not NUL-terminated");
     if (rc == TG_OK) {
         len = strlen(out);
-        FZ_CHECK(len >= 1 && len < cap && len <= n && memcmp(out, url, len) == 0,
+        FZ_CHECK(len >= 1 && len < cap && len <= n &&
+                     (memcmp(out, url, len) == 0 || info.pin_localhost),
                  "URL %s from %s", out, url);
+        FZ_CHECK(strncasecmp(out, url, len) == 0, "URL %s from %s", out, url);
         FZ_CHECK(strspn(url + len, "/") == n - len, "URL %s cut from %s", out, url);
         FZ_CHECK(!strpbrk(out, "?#@ ") && fz_printable_ascii(out, len), "URL %s", out);
         FZ_CHECK(strncasecmp(out, "https://", 8) == 0 ||
                      (loopback == 1 && strncasecmp(out, "http://", 7) == 0),
                  "URL %s (loopback %d)", out, loopback);
+        FZ_CHECK(info.port >= 1 && info.port <= 65535 && info.hostport[0] != '\0',
+                 "URL %s: port %d, host %s", out, info.port, info.hostport);
+        if (loopback == 1 && !info.pin_localhost) /* a literal address, never a name */
+            FZ_CHECK(strstr(out, "://127.") || strstr(out, "://[::1]"), "loopback URL %s", out);
     } else {
         FZ_CHECK(loopback == 0, "loopback %d on failure", loopback);
         check_failure("env URL", rc, rc == TG_EBUFS ? TG_EBUFS : TG_EINVAL, err);

@@ -106,6 +106,31 @@ static void handle_revoke(struct dev_call *c)
   dev_reply_json(&c->reply, 200, o);
 }
 
+/* GET /_dev/tokens: the live access tokens, so a test can check that a
+ * client never shows one. */
+static void handle_tokens(struct dev_call *c)
+{
+  json_object *o = json_object_new_object();
+  json_object *list = json_object_new_array();
+  if (o == NULL || list == NULL) {
+    json_object_put(o);
+    json_object_put(list);
+    dev_reply_json(&c->reply, 500, NULL);
+    return;
+  }
+  struct dev_state *st = c->st;
+  long long now = dev_now_ms();
+  pthread_mutex_lock(&st->lock);
+  const struct dev_token *t, *tmp;
+  HASH_ITER(hh, st->access_tokens.table, t, tmp) {
+    if (t->expires_ms > now)
+      json_object_array_add(list, json_object_new_string(t->token));
+  }
+  pthread_mutex_unlock(&st->lock);
+  json_object_object_add(o, "access_tokens", list);
+  dev_reply_json(&c->reply, 200, o);
+}
+
 /* GET /_dev/stats */
 static void handle_stats(struct dev_call *c)
 {
@@ -135,5 +160,6 @@ const struct dev_route dev_admin_routes[] = {
   {"POST", "/_dev/reset", "POST /_dev/reset", false, false, handle_reset},
   {"POST", "/_dev/tokens/revoke", "POST /_dev/tokens/revoke", false, false, handle_revoke},
   {"GET", "/_dev/stats", "GET /_dev/stats", false, false, handle_stats},
+  {"GET", "/_dev/tokens", "GET /_dev/tokens", false, false, handle_tokens},
 };
 const size_t dev_admin_route_count = sizeof dev_admin_routes / sizeof dev_admin_routes[0];

@@ -13,6 +13,16 @@ static const struct {
   {"slow", DEV_FAULT_BODY_SLOW},
 };
 
+/* The index of v's string in names (NULL-terminated), or -1. */
+static int name_index(json_object *v, const char *const *names)
+{
+  const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+  for (int i = 0; s != NULL && names[i] != NULL; i++)
+    if (names[i][0] != '\0' && strcmp(s, names[i]) == 0)
+      return i;
+  return -1;
+}
+
 /* An integer member within [min, max]; absent leaves *out unchanged. */
 static int int_member(json_object *v, const char *key, long long min, long long max,
                       long long *out, char *err, size_t errlen)
@@ -32,6 +42,7 @@ static int int_member(json_object *v, const char *key, long long min, long long 
 
 int dev_fault_parse(json_object *o, struct dev_fault *out, char *err, size_t errlen)
 {
+  bool echo_options = false;
   memset(out, 0, sizeof *out);
   out->count = 1;
   out->byte_delay_ms = 100;
@@ -63,6 +74,31 @@ int dev_fault_parse(json_object *o, struct dev_fault *out, char *err, size_t err
                  "body must be one of \"truncate\", \"oversize\", \"garbage\", \"close\", \"slow\"");
         return -1;
       }
+    } else if (strcmp(key, "echo") == 0) {
+      int i = name_index(v, dev_echo_what_names);
+      if (i < 0) {
+        snprintf(err, errlen, "echo must be \"authorization\" or \"body\"");
+        return -1;
+      }
+      out->echo = (enum dev_echo_what)i;
+    } else if (strcmp(key, "echo_encoding") == 0) {
+      int i = name_index(v, dev_echo_encoding_names);
+      if (i < 0) {
+        snprintf(err, errlen, "echo_encoding must be one of \"raw\", \"percent\", "
+                              "\"percent_lower\", \"form\", \"json\", \"html\", "
+                              "\"split\", \"truncate\"");
+        return -1;
+      }
+      out->echo_encoding = (enum dev_echo_encoding)i;
+      echo_options = true;
+    } else if (strcmp(key, "echo_as") == 0) {
+      const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+      if (strcmp(s, "message") != 0 && strcmp(s, "text") != 0) {
+        snprintf(err, errlen, "echo_as must be \"message\" or \"text\"");
+        return -1;
+      }
+      out->echo_text = strcmp(s, "text") == 0;
+      echo_options = true;
     } else if (strcmp(key, "routes") == 0) {
       if (!json_object_is_type(v, json_type_string)) {
         snprintf(err, errlen, "routes must be a string");
@@ -85,8 +121,18 @@ int dev_fault_parse(json_object *o, struct dev_fault *out, char *err, size_t err
     snprintf(err, errlen, "status and body cannot be combined");
     return -1;
   }
+  if (out->echo != DEV_ECHO_NONE && out->body != DEV_FAULT_BODY_NONE) {
+    snprintf(err, errlen, "echo and body cannot be combined");
+    return -1;
+  }
+  if (echo_options && out->echo == DEV_ECHO_NONE) {
+    snprintf(err, errlen, "echo_encoding and echo_as need echo");
+    return -1;
+  }
+  if (out->echo != DEV_ECHO_NONE && out->status == 0)
+    out->status = 403;
   if (out->latency_ms == 0 && out->status == 0 && out->body == DEV_FAULT_BODY_NONE) {
-    snprintf(err, errlen, "a fault needs latency_ms, status or body");
+    snprintf(err, errlen, "a fault needs latency_ms, status, body or echo");
     return -1;
   }
   return 0;

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "echo.h"
 #include "reply.h"
 
 #define DEV_MAX_FAULTS 1024
@@ -31,6 +32,9 @@ struct dev_fault {
   int status;               /* answer with this HTTP status; 0: no */
   enum dev_fault_body body;
   long long byte_delay_ms;  /* "slow": pause before each byte */
+  enum dev_echo_what echo;  /* answer with what the request sent; NONE: no */
+  enum dev_echo_encoding echo_encoding;
+  bool echo_text;           /* the echo as a text/plain body, not in a JSON error */
   unsigned long count;      /* matching requests still to hit */
   char routes[DEV_FAULT_ROUTES_MAX]; /* path prefix; "" = /api/ and /oauth/ */
 };
@@ -41,7 +45,8 @@ struct dev_faults {
 };
 
 /* Parse an admin request {"latency_ms","status","count","body","routes",
- * "byte_delay_ms"}. Returns 0, or -1 with a reason naming the key. */
+ * "byte_delay_ms","echo","echo_encoding","echo_as"}. Returns 0, or -1 with a
+ * reason naming the key. */
 int dev_fault_parse(json_object *o, struct dev_fault *out, char *err, size_t errlen);
 
 /* Queue a copy of f. Returns 0, or -1 when the queue is full or memory is out. */

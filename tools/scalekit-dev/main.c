@@ -16,13 +16,15 @@
 
 static const char usage[] =
   "usage: scalekit-dev [--port N] [--client-id ID] [--client-secret SECRET]\n"
-  "                    [--state FILE] [--token-ttl SECONDS] [--log] [--help]\n"
+  "                    [--state FILE] [--token-ttl SECONDS] [--log] [--help] [--version]\n"
   "\n"
-  "A Scalekit-compatible connected-accounts server on 127.0.0.1, for tests and demos.\n"
+  "A Scalekit-compatible connected-accounts server on 127.0.0.1, for tests and demos:\n"
+  "the token endpoint and the /api/v1/connected_accounts routes with Scalekit's shapes,\n"
+  "state in memory, no credentials of yours, no internet. Not for production.\n"
   "\n"
   "  --port N             port to listen on; 0 (the default) picks a free one\n"
   "  --client-id ID       client id the token endpoint accepts (default dev_client)\n"
-  "  --client-secret S    client secret it accepts (default dev_secret)\n"
+  "  --client-secret S    client secret it accepts (default dev_secret; never printed)\n"
   "  --state FILE         seed accounts from JSON:\n"
   "                       {\"accounts\":[{\"connector\":\"gmail\",\"identifier\":\"user_123\",\n"
   "                                     \"status\":\"ACTIVE\"}]}\n"
@@ -30,11 +32,27 @@ static const char usage[] =
   "                       name or number, or PENDING/REVOKED; it defaults to ACTIVE)\n"
   "  --token-ttl SECONDS  lifetime of issued access tokens (default 3600)\n"
   "  --log                one line per request on stderr (method, path, status)\n"
-  "  --help               show this help\n"
+  "  --help, --version\n"
   "\n"
-  "When ready it prints one line, \"scalekit-dev listening on http://127.0.0.1:PORT\".\n"
-  "SIGTERM or SIGINT stops it (exit 0). See tools/scalekit-dev/README.md for routes\n"
-  "and the /_dev/ admin API.\n";
+  "When ready it prints one line on stdout and flushes it:\n"
+  "  scalekit-dev listening on http://127.0.0.1:PORT\n"
+  "Start it with --port 0 in a test, read that line for the URL, and stop it with\n"
+  "SIGTERM or SIGINT (exit 0). Exit 2: bad arguments or --state file; 1: it cannot\n"
+  "listen (the reason follows on stderr).\n"
+  "\n"
+  "Admin API (no auth; never faulted or counted):\n"
+  "  POST /_dev/accounts {\"connector\",\"identifier\",\"status\"}  set or create an account\n"
+  "  POST /_dev/faults {...}         queue a fault for the next matching requests:\n"
+  "       \"latency_ms\", \"status\" (400-599), \"body\": truncate|oversize|garbage|close|slow,\n"
+  "       \"echo\": authorization|body (answer with what the client sent; \"echo_encoding\":\n"
+  "       raw|percent|percent_lower|form|json|html|split|truncate, \"echo_as\":\n"
+  "       message|text), \"count\" (default 1), \"routes\" (a path prefix)\n"
+  "  POST /_dev/reset                drop faults, zero counters\n"
+  "  POST /_dev/tokens/revoke        every access token issued stops working\n"
+  "  GET  /_dev/tokens               the live access tokens\n"
+  "  GET  /_dev/stats                request counters per route and per account\n"
+  "A magic link it hands out is http://127.0.0.1:PORT/magic/<token>: a plain GET of it\n"
+  "plays the user's consent and makes the account ACTIVE.\n";
 
 /* A decimal in [min, max]; false otherwise. */
 static bool parse_number(const char *s, long long min, long long max, long long *out)
@@ -75,6 +93,9 @@ static int parse_args(int argc, char **argv, struct dev_config *cfg)
     long long n;
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(usage, stdout);
+      exit(0);
+    } else if (strcmp(argv[i], "--version") == 0) {
+      printf("scalekit-dev %s\n", SCALEKIT_DEV_VERSION);
       exit(0);
     } else if (strcmp(argv[i], "--log") == 0) {
       cfg->log = true;
@@ -146,9 +167,10 @@ int main(int argc, char **argv)
       return EXIT_USAGE;
     }
   }
-  struct MHD_Daemon *d = dev_server_start(&st);
+  char why[256];
+  struct MHD_Daemon *d = dev_server_start(&st, why, sizeof why);
   if (d == NULL) {
-    fprintf(stderr, "scalekit-dev: cannot listen on 127.0.0.1:%u\n", cfg.port);
+    fprintf(stderr, "scalekit-dev: %s\n", why);
     dev_state_free(&st);
     return 1;
   }

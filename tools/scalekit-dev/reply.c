@@ -47,10 +47,17 @@ void dev_reply_json(struct dev_reply *r, int status, json_object *obj)
 void dev_reply_error(struct dev_reply *r, int status, enum dev_grpc code,
                      const char *fmt, ...)
 {
-  char message[768];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(message, sizeof message, fmt, ap);
+  int len = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *message = len >= 0 ? malloc((size_t)len + 1) : NULL;
+  if (message == NULL) {
+    dev_reply_json(r, 500, NULL);
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(message, (size_t)len + 1, fmt, ap);
   va_end(ap);
 
   json_object *o = json_object_new_object();
@@ -60,6 +67,7 @@ void dev_reply_error(struct dev_reply *r, int status, enum dev_grpc code,
     json_object_put(o);
     json_object_put(details);
     json_object_put(info);
+    free(message);
     dev_reply_json(r, 500, NULL);
     return;
   }
@@ -70,6 +78,7 @@ void dev_reply_error(struct dev_reply *r, int status, enum dev_grpc code,
   json_object_object_add(o, "code", json_object_new_int((int)code));
   json_object_object_add(o, "message", json_object_new_string(message));
   json_object_object_add(o, "details", details);
+  free(message);
   dev_reply_json(r, status, o);
 }
 

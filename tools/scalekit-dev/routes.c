@@ -291,22 +291,57 @@ static void handle_list(struct dev_call *c)
 
 /* ---- POST /api/v1/connected_accounts ------------------------------------------ */
 
+/* The create body's "connected_account", as the document types it: an
+ * object; in it "api_config" and "authorization_details" objects, and in
+ * the latter "oauth_token" (what the official SDKs send), "static_auth",
+ * "google_dwd" and "trusted_idp" objects. True when it is acceptable (absent
+ * or null included); else false with the reason in err. */
+static bool account_shape_ok(json_object *body, char *err, size_t errlen)
+{
+  static const char *const auth_kinds[] = {"oauth_token", "static_auth", "google_dwd",
+                                           "trusted_idp"};
+  json_object *acct = NULL, *details = NULL, *v = NULL;
+  if (!json_object_object_get_ex(body, "connected_account", &acct) || acct == NULL)
+    return true;
+  if (!json_object_is_type(acct, json_type_object)) {
+    snprintf(err, errlen, "connected_account must be an object");
+    return false;
+  }
+  if (json_object_object_get_ex(acct, "api_config", &v) && v != NULL &&
+      !json_object_is_type(v, json_type_object)) {
+    snprintf(err, errlen, "connected_account.api_config must be an object");
+    return false;
+  }
+  if (!json_object_object_get_ex(acct, "authorization_details", &details) || details == NULL)
+    return true;
+  if (!json_object_is_type(details, json_type_object)) {
+    snprintf(err, errlen, "connected_account.authorization_details must be an object");
+    return false;
+  }
+  for (size_t i = 0; i < sizeof auth_kinds / sizeof auth_kinds[0]; i++)
+    if (json_object_object_get_ex(details, auth_kinds[i], &v) && v != NULL &&
+        !json_object_is_type(v, json_type_object)) {
+      snprintf(err, errlen, "connected_account.authorization_details.%s must be an object",
+               auth_kinds[i]);
+      return false;
+    }
+  return true;
+}
+
 static void handle_create(struct dev_call *c)
 {
   json_object *body = dev_call_json_body(c);
   if (body == NULL)
     return;
   const char *connector, *identifier;
-  json_object *details = NULL;
   if (!body_account(c, body, &connector, &identifier)) {
     json_object_put(body);
     return;
   }
-  if (json_object_object_get_ex(body, "connected_account", &details) && details != NULL &&
-      !json_object_is_type(details, json_type_object)) {
+  char why[128];
+  if (!account_shape_ok(body, why, sizeof why)) {
     json_object_put(body);
-    dev_reply_error(&c->reply, 400, DEV_GRPC_INVALID_ARGUMENT,
-                    "connected_account must be an object");
+    dev_reply_error(&c->reply, 400, DEV_GRPC_INVALID_ARGUMENT, "%s", why);
     return;
   }
   struct dev_state *st = c->st;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -162,7 +163,14 @@ static enum MHD_Result answer(struct dev_state *st, struct MHD_Connection *conn,
   if (faulted && fault.body == DEV_FAULT_BODY_CLOSE)
     return MHD_NO; /* MHD closes the connection without a response */
 
-  if (faulted && fault.status != 0) {
+  if (faulted && fault.echo == DEV_ECHO_AUTHORIZATION) {
+    const char *h = dev_call_header(&call, MHD_HTTP_HEADER_AUTHORIZATION);
+    dev_echo_reply(&call.reply, fault.status, fault.echo, fault.echo_encoding, fault.echo_text,
+                   h, h ? strlen(h) : 0);
+  } else if (faulted && fault.echo == DEV_ECHO_BODY) {
+    dev_echo_reply(&call.reply, fault.status, fault.echo, fault.echo_encoding, fault.echo_text,
+                   call.body, call.body_len);
+  } else if (faulted && fault.status != 0) {
     dev_reply_error(&call.reply, fault.status, dev_grpc_for_http(fault.status),
                     "injected fault: %s", dev_http_reason(fault.status));
   } else if (faulted && fault.body == DEV_FAULT_BODY_GARBAGE) {
@@ -312,32 +320,63 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 /* ---- the daemon ------------------------------------------------------------------- */
 
-struct MHD_Daemon *dev_server_start(struct dev_state *st)
+/* A listening TCP socket on 127.0.0.1:port; -1 with the reason in err. */
+static int listen_socket(unsigned port, char *err, size_t errlen)
 {
   struct sockaddr_in addr;
   memset(&addr, 0, sizeof addr);
   addr.sin_family = AF_INET;
-  addr.sin_port = htons((uint16_t)st->cfg.port);
+  addr.sin_port = htons((uint16_t)port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    snprintf(err, errlen, "cannot create a socket: %s", strerror(errno));
+    return -1;
+  }
+  int one = 1;
+  (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    snprintf(err, errlen, "cannot listen on 127.0.0.1:%u: %s", port, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  if (listen(fd, SOMAXCONN) != 0) {
+    snprintf(err, errlen, "cannot listen on 127.0.0.1:%u: %s", port, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
 
+struct MHD_Daemon *dev_server_start(struct dev_state *st, char *err, size_t errlen)
+{
+  int fd = listen_socket(st->cfg.port, err, errlen);
+  if (fd < 0)
+    return NULL;
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                    MHD_USE_AUTO;
   if (st->cfg.log)
     flags |= MHD_USE_ERROR_LOG;
+  /* MHD takes the socket: MHD_stop_daemon() closes it. */
   struct MHD_Daemon *d = MHD_start_daemon(
-    flags, (uint16_t)st->cfg.port, NULL, NULL, on_request, st,
-    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+    flags, 0, NULL, NULL, on_request, st,
+    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
     MHD_OPTION_NOTIFY_COMPLETED, on_completed, st,
     MHD_OPTION_NOTIFY_CONNECTION, on_connection, st,
     MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
     MHD_OPTION_END);
-  if (d == NULL)
+  if (d == NULL) {
+    close(fd);
+    snprintf(err, errlen, "libmicrohttpd could not start serving 127.0.0.1:%u (run with --log "
+                          "for its reason)", st->cfg.port);
     return NULL;
+  }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   if (info == NULL || info->port == 0) {
     MHD_stop_daemon(d);
+    snprintf(err, errlen, "cannot tell which port 127.0.0.1 was bound to");
     return NULL;
   }
   pthread_mutex_lock(&st->lock);

@@ -105,8 +105,9 @@ bool dev_sleep_ms(struct dev_state *st, long long ms);
 int dev_state_init(struct dev_state *st, const struct dev_config *cfg);
 void dev_state_free(struct dev_state *st);
 
-/* Start listening on 127.0.0.1; sets st->port. Returns the daemon or NULL. */
-struct MHD_Daemon *dev_server_start(struct dev_state *st);
+/* Start listening on 127.0.0.1; sets st->port. Returns the daemon, or NULL
+ * with the reason (the address, the port and the system's error) in err. */
+struct MHD_Daemon *dev_server_start(struct dev_state *st, char *err, size_t errlen);
 /* Wake sleepers, close every connection and join every thread. */
 void dev_server_stop(struct dev_state *st, struct MHD_Daemon *d);
 

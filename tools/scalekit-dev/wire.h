@@ -13,7 +13,7 @@
 /* The largest request body accepted, and the nesting limit for JSON. */
 #define DEV_MAX_BODY (64u * 1024u)
 #define DEV_MAX_JSON_DEPTH 32
-/* Input bounds, as toolgate validates them (DESIGN §9). */
+/* Input bounds, as toolgate validates them (docs/design.md, input rules). */
 #define DEV_MAX_CONNECTOR 64
 #define DEV_MAX_IDENTIFIER 512
 
