@@ -1,4 +1,4 @@
-/* Gate configuration (DESIGN §7): parsed from JSON bytes, no I/O. */
+/* Gate configuration (docs/design.md §7): parsed from JSON bytes, no I/O. */
 #ifndef TG_SRC_CONFIG_H
 #define TG_SRC_CONFIG_H
 

@@ -1,4 +1,4 @@
-/* Decisions: getters, the reason sentence and the JSON encoding (DESIGN §5). */
+/* Decisions: getters, the reason sentence and the JSON encoding (docs/design.md §5). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -87,7 +87,7 @@ static inline void tg__decision_tool(tg_decision *d, const char *kept, const cha
 TG_WARN_UNUSED int tg__format_rfc3339(int64_t unix_ms, char *buf, size_t len);
 
 struct tg__out;
-/* Write the JSON object of DESIGN §5 (tg_decision_to_json's text) to @p o. */
+/* Write the JSON object of docs/design.md §5 (tg_decision_to_json's text) to @p o. */
 void tg__decision_put_json(struct tg__out *o, const tg_decision *d);
 
 #endif

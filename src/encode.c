@@ -1,5 +1,5 @@
 /*
- * Encodings of a decision (docs/encodings.md): the JSON object of DESIGN §5,
+ * Encodings of a decision (docs/encodings.md): the JSON object of docs/design.md §5,
  * one text line, and the answers an MCP server gives a client — a 2025-11-25
  * URLElicitationRequiredError, a 2026-07-28 input_required result, or a
  * CallToolResult for clients that show nothing but a tool's text.

@@ -32,7 +32,7 @@ typedef struct tg__event {
 
 /**
  * Parse an event body (need not be NUL-terminated). Bounded: at most
- * TG__EVENT_BODY_MAX bytes, JSON depth 16. Names are validated by DESIGN §9.
+ * TG__EVENT_BODY_MAX bytes, JSON depth 16. Names are validated by docs/design.md §9.
  * @return TG_OK; TG_EINVAL with a message naming the field ("event: data.status:
  *         unknown status \"X\"").
  */

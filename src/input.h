@@ -1,4 +1,4 @@
-/* Input rules of DESIGN §9: tools, connections, identifiers. */
+/* Input rules of docs/design.md §9: tools, connections, identifiers. */
 #ifndef TG_SRC_INPUT_H
 #define TG_SRC_INPUT_H
 

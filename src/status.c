@@ -1,4 +1,4 @@
-/* Status and verdict names, and status parsing (DESIGN §4). */
+/* Status and verdict names, and status parsing (docs/design.md §4). */
 #include <stddef.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * End-to-end tests of the `toolgate` command (DESIGN §8): each test writes a
+ * End-to-end tests of the `toolgate` command (docs/design.md §8): each test writes a
  * configuration and a file-provider accounts file into a fresh temporary
  * directory, runs the built binary (fork + execve, no shell), and checks the
  * exit code, stdout (parsed with json-c) and stderr.
@@ -427,7 +427,7 @@ static time_t parse_rfc3339_utc(const char *s)
     }
 }
 
-/* The decision of DESIGN §5 with every key present and consistent. */
+/* The decision of docs/design.md §5 with every key present and consistent. */
 static json_object *expect_decision(const run_result *r, const char *verdict, const char *tool,
                                     const char *connection, const char *identifier,
                                     const char *status)

@@ -1,4 +1,4 @@
-/* Configuration parsing (DESIGN §7): canned bytes in, tg__config out. */
+/* Configuration parsing (docs/design.md §7): canned bytes in, tg__config out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -86,7 +86,7 @@ static const char *const tools[] = { "gmail_send_email", "gmail_read",  "gmail_a
                                      "notion_page",      "weather",     "gmail" };
 #define N_TOOLS (sizeof tools / sizeof tools[0])
 
-/* The model's own reading of DESIGN §3 step 2: exact names, then the longest
+/* The model's own reading of docs/design.md §3 step 2: exact names, then the longest
  * prefix; -1 for an unmapped tool. */
 static int model_resolve(const char *tool)
 {

@@ -1,4 +1,4 @@
-/* Status names and parsing (DESIGN §4), verdict names, error texts. */
+/* Status names and parsing (docs/design.md §4), verdict names, error texts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

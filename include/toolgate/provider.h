@@ -50,7 +50,7 @@ typedef struct tg_host {
     int (*status_parse)(const char *text, tg_status *out);
     /* Wall clock, Unix milliseconds. */
     int64_t (*wall_ms)(void);
-    /* DESIGN §9 checks of a NUL-terminated name: 1 when valid, 0 otherwise. */
+    /* docs/design.md §9 checks of a NUL-terminated name: 1 when valid, 0 otherwise. */
     int (*valid_connection)(const char *connection);
     int (*valid_identifier)(const char *identifier);
     /* ---- added in the same ABI version; check struct_size first ---- */

@@ -51,7 +51,7 @@ extern "C" {
 /* Error codes. Append only: a code is never renumbered or reused. */
 typedef enum tg_err {
     TG_OK = 0,
-    TG_EINVAL = -1,    /* an argument or input broke a rule (DESIGN §9) */
+    TG_EINVAL = -1,    /* an argument or input broke a rule (docs/design.md §9) */
     TG_ENOMEM = -2,    /* out of memory */
     TG_ECONFIG = -3,   /* the configuration is invalid */
     TG_EPROVIDER = -4, /* the provider failed (5xx, 429, bad answer, refused) */
@@ -93,7 +93,7 @@ typedef enum tg_source {
     TG_SOURCE_SHARED = 3    /* the shared tier (Redis), filled by another process */
 } tg_source;
 
-/* Input limits (DESIGN §9), in bytes. */
+/* Input limits (docs/design.md §9), in bytes. */
 #define TG_IDENTIFIER_MAX 512
 #define TG_CONNECTION_MAX 64
 #define TG_TOOL_MAX 128
@@ -107,7 +107,7 @@ struct tg_provider;
 /* ---- gates ------------------------------------------------------------ */
 
 /**
- * Create a gate from a JSON configuration file (DESIGN §7). Relative paths in
+ * Create a gate from a JSON configuration file (docs/design.md §7). Relative paths in
  * the configuration are relative to the file's directory.
  * @param out          receives the gate; caller frees with tg_gate_free(). Set to
  *                     NULL on failure.
@@ -156,7 +156,7 @@ TG_API void tg_gate_free(tg_gate *gate);
  * A cache hit allocates nothing and takes no lock a writer holds.
  * @param d  caller's decision (tg_decision_new()), overwritten; reuse it.
  * @return TG_OK for every verdict; TG_EINVAL for a NULL argument or a tool or
- *         identifier that breaks DESIGN §9 (d is then left unspecified);
+ *         identifier that breaks docs/design.md §9 (d is then left unspecified);
  *         TG_ECONFIG when the provider finds its configuration wrong on first
  *         use (e.g. the token endpoint refuses the client credentials) — not
  *         a verdict, since no policy can fix it; TG_ENOMEM.
@@ -362,7 +362,7 @@ TG_API tg_source tg_decision_source(const tg_decision *d);
 TG_API TG_WARN_UNUSED int tg_decision_stale(const tg_decision *d);
 
 /**
- * Encode the decision as the JSON object of DESIGN §5 (every key present,
+ * Encode the decision as the JSON object of docs/design.md §5 (every key present,
  * absent values null) into a caller buffer.
  * @param needed  if not NULL, receives the size required, NUL included.
  * @return TG_OK; TG_EBUFS (buf holds a truncated, NUL-terminated prefix when
@@ -375,7 +375,7 @@ TG_API TG_WARN_UNUSED int tg_decision_to_json(const tg_decision *d, char *buf, s
 
 /* How a decision is handed to a runtime, a model or a person. */
 typedef enum tg_format {
-    TG_FORMAT_JSON = 0,               /* the object of DESIGN §5 */
+    TG_FORMAT_JSON = 0,               /* the object of docs/design.md §5 */
     TG_FORMAT_TEXT = 1,               /* one line for a person */
     TG_FORMAT_MCP = 2,                /* MCP 2025-11-25 URLElicitationRequiredError (-32042) */
     TG_FORMAT_MCP_INPUT_REQUIRED = 3, /* MCP 2026-07-28 input_required result */
@@ -513,7 +513,7 @@ TG_API const char *tg_status_name(tg_status s);
 
 /**
  * Parse a status: toolgate names, the seed's words, Scalekit wire names and
- * wire numbers (DESIGN §4), ASCII case-insensitive, surrounding spaces ignored.
+ * wire numbers (docs/design.md §4), ASCII case-insensitive, surrounding spaces ignored.
  * @return TG_OK; TG_EINVAL (NULL or unrecognised text; *out untouched).
  */
 TG_API TG_WARN_UNUSED int tg_status_parse(const char *text, tg_status *out);

@@ -1,4 +1,4 @@
-/* The file provider's accounts file: bytes in, accounts out (DESIGN §7).
+/* The file provider's accounts file: bytes in, accounts out (docs/design.md §7).
  * Uses only the tg_host table: this file is also built into the loadable
  * module, which must not link libtoolgate. */
 #include <stdarg.h>

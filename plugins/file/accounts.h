@@ -1,5 +1,5 @@
 /*
- * The file provider's accounts file (DESIGN §7), parsed from bytes:
+ * The file provider's accounts file (docs/design.md §7), parsed from bytes:
  *
  *   {"link_base": "https://connect.example.com/authorize",
  *    "accounts": [{"connection": "gmail", "identifier": "user_123", "status": "ACTIVE"}]}
@@ -56,7 +56,7 @@ void tg__accounts_free(tg__accounts *a);
 /**
  * Add an account. The names are not validated here (the parser does it).
  * @return 0 added; 1 already present (left unchanged); TG_EINVAL (a name
- *         longer than the DESIGN §9 limits); TG_ENOMEM.
+ *         longer than the docs/design.md §9 limits); TG_ENOMEM.
  */
 TG_WARN_UNUSED int tg__accounts_add(tg__accounts *a, const char *connection, const char *identifier,
                      tg_status status);

@@ -1,5 +1,5 @@
 /*
- * The "file" provider: account statuses from a JSON accounts file (DESIGN §7),
+ * The "file" provider: account statuses from a JSON accounts file (docs/design.md §7),
  * re-read when it changes on disk.
  *
  * Built into libtoolgate (TG_PROVIDER_BUILTIN) and as a loadable module from

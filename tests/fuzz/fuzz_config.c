@@ -2,7 +2,7 @@
  * The input is the configuration text. Invariants:
  * - the parse succeeds or fails with TG_ECONFIG and a loggable message that
  *   starts with "config: ";
- * - what parses holds only valid values (names by DESIGN §9, bounded TTLs);
+ * - what parses holds only valid values (names by docs/design.md §9, bounded TTLs);
  * - what parses survives a round trip: written back as JSON — provider_json
  *   with its "type", the rules in order, every setting — and parsed again, it
  *   gives the same tg__config, provider_json byte for byte. */

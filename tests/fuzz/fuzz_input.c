@@ -1,4 +1,4 @@
-/* Fuzz target: the input rules of DESIGN §9 (src/input.c): tool names,
+/* Fuzz target: the input rules of docs/design.md §9 (src/input.c): tool names,
  * connection names, identifiers, UTF-8 sequences and the message for a
  * rejected name. The input, cut at its first NUL, is the name; the whole
  * input is also checked as a tool-name prefix. Invariants: every validator

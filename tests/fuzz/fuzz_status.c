@@ -2,7 +2,7 @@
  * file, Scalekit answers and events hand it over. The input, cut at its
  * first NUL, is the text. Invariants:
  * - it agrees with a reference: surrounding " \t\n\r" dropped, ASCII case
- *   folded, then one of the words DESIGN §4 lists;
+ *   folded, then one of the words docs/design.md §4 lists;
  * - a parsed status's name parses back to it; on failure *out is untouched
  *   and the message is loggable (docs/errors.md: control characters of
  *   quoted text are written as \xNN). */
