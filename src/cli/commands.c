@@ -1,4 +1,5 @@
-/* `toolgate check`, `status` and `link`: one gate, one question, one answer. */
+/* `toolgate check`, `status` and `link`: one gate, one question, one answer
+ * (or, in client mode, one request to a `toolgate serve`: remote.c). */
 #include <stdlib.h>
 
 #include "cli.h"
@@ -22,10 +23,14 @@ static int cli_begin(const cli_args *args, tg_gate **gate, tg_decision **d)
 
 int cli_run_check(const cli_command *cmd, const cli_args *args)
 {
+    const char *server = cli_server_url(args);
     tg_gate *gate = NULL;
     tg_decision *d = NULL;
-    int rc = cli_begin(args, &gate, &d);
+    int rc;
 
+    if (server)
+        return cli_remote_check(cmd, args, server);
+    rc = cli_begin(args, &gate, &d);
     if (rc != 0)
         return rc;
     rc = tg_gate_check(gate, args->tool, args->identifier, d);
@@ -45,10 +50,14 @@ int cli_run_check(const cli_command *cmd, const cli_args *args)
 
 int cli_run_status(const cli_command *cmd, const cli_args *args)
 {
+    const char *server = cli_server_url(args);
     tg_gate *gate = NULL;
     tg_decision *d = NULL;
-    int rc = cli_begin(args, &gate, &d);
+    int rc;
 
+    if (server)
+        return cli_remote_status(cmd, args, server);
+    rc = cli_begin(args, &gate, &d);
     if (rc != 0)
         return rc;
     rc = tg_gate_check_connection(gate, args->connection, args->identifier, d);
@@ -72,9 +81,13 @@ int cli_run_link(const cli_command *cmd, const cli_args *args)
     char *buf = small, *grown = NULL;
     size_t len = sizeof small, needed = 0;
     int64_t expires_at_ms = 0;
+    const char *server = cli_server_url(args);
     tg_gate *gate = NULL;
-    int rc = cli_open_gate(args, &gate);
+    int rc;
 
+    if (server)
+        return cli_remote_link(cmd, args, server);
+    rc = cli_open_gate(args, &gate);
     if (rc != 0)
         return rc;
     for (;;) {

@@ -1,0 +1,176 @@
+/* Answers: the body and headers a route builds, the JSON error object, and
+ * handing it all to libmicrohttpd. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "server.h"
+
+#define SERVE_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+void serve_reply_clear(serve_reply *r)
+{
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+void serve_reply_take(serve_reply *r, int http, const char *content_type, char *body, size_t len)
+{
+    free(r->body);
+    r->body = NULL;
+    r->len = 0;
+    if (!body && len > 0) {
+        serve_reply_error(r, 500, serve_error_code(TG_ENOMEM), "out of memory");
+        return;
+    }
+    r->status = http;
+    r->content_type = content_type;
+    r->body = body;
+    r->len = len;
+}
+
+void serve_reply_text(serve_reply *r, int http, const char *content_type, const char *text)
+{
+    size_t n = strlen(text);
+    char *copy = malloc(n + 1);
+
+    if (copy)
+        memcpy(copy, text, n + 1);
+    serve_reply_take(r, http, content_type, copy, copy ? n : 1);
+}
+
+void serve_reply_line(serve_reply *r, const char *content_type, char *line)
+{
+    size_t n;
+    char *grown;
+
+    if (!line) {
+        serve_reply_take(r, 500, content_type, NULL, 1);
+        return;
+    }
+    n = strlen(line);
+    grown = realloc(line, n + 2);
+    if (!grown) {
+        free(line);
+        serve_reply_take(r, 500, content_type, NULL, 1);
+        return;
+    }
+    grown[n] = '\n';
+    grown[n + 1] = '\0';
+    serve_reply_take(r, 200, content_type, grown, n + 1);
+}
+
+void serve_reply_error(serve_reply *r, int http, const char *code, const char *fmt, ...)
+{
+    char message[1024];
+    json_object *root, *err;
+    const char *text;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+
+    free(r->body);
+    r->body = NULL;
+    r->len = 0;
+    r->status = http;
+    r->content_type = SERVE_TYPE_JSON;
+    root = json_object_new_object();
+    err = json_object_new_object();
+    if (root && err) {
+        json_object_object_add(err, "code", json_object_new_string(code));
+        json_object_object_add(err, "message", json_object_new_string(message));
+        if (json_object_object_add(root, "error", err) == 0)
+            err = NULL; /* root owns it */
+        text = json_object_to_json_string_ext(root, SERVE_JSON_FLAGS);
+        if (text) {
+            size_t n = strlen(text);
+            r->body = malloc(n + 2);
+            if (r->body) {
+                memcpy(r->body, text, n);
+                r->body[n] = '\n';
+                r->body[n + 1] = '\0';
+                r->len = n + 1;
+            }
+        }
+    }
+    json_object_put(err);
+    json_object_put(root);
+    if (!r->body) {
+        r->status = 500;
+        r->content_type = SERVE_TYPE_TEXT;
+    }
+}
+
+void serve_reply_failure(serve_reply *r, int rc)
+{
+    const char *detail = tg_error_message();
+    int http;
+
+    if (!detail || !detail[0])
+        detail = tg_strerror(rc);
+    switch (rc) {
+    case TG_EINVAL: http = 400; break;
+    case TG_EPROVIDER:
+    case TG_ETIMEOUT: http = 503; break;
+    case TG_ENOTSUP: http = 501; break;
+    default: http = 500; break;
+    }
+    serve_reply_error(r, http, serve_error_code(rc), "%s", detail);
+}
+
+void serve_reply_decision_headers(serve_reply *r, const tg_decision *d)
+{
+    r->verdict = tg_verdict_name(tg_decision_verdict(d));
+    r->status_name = tg_decision_has_status(d) ? tg_status_name(tg_decision_status(d)) : NULL;
+}
+
+int serve_reply_send(serve_server *srv, struct MHD_Connection *conn, serve_route_id route,
+                     serve_reply *r)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ok;
+    char retry[16];
+
+    if (r->status == 0)
+        serve_reply_error(r, 500, serve_error_code(TG_ENOMEM), "no answer");
+    if (r->body) {
+        resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+        if (resp)
+            r->body = NULL; /* libmicrohttpd frees it */
+    } else {
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (!resp) {
+        serve_reply_clear(r);
+        return MHD_NO;
+    }
+    if (r->content_type && r->status != 204)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    if (r->allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->verdict)
+        MHD_add_response_header(resp, SERVE_HEADER_VERDICT, r->verdict);
+    if (r->status_name)
+        MHD_add_response_header(resp, SERVE_HEADER_STATUS, r->status_name);
+    if (r->error[0])
+        MHD_add_response_header(resp, SERVE_HEADER_ERROR, r->error);
+    if (r->retry_after_s > 0) {
+        snprintf(retry, sizeof retry, "%d", r->retry_after_s);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    }
+    if (r->close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->challenge)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    serve_metrics_http(&srv->metrics, route, r->status);
+    ok = MHD_queue_response(conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    serve_reply_clear(r);
+    return ok == MHD_YES ? 0 : -1;
+}
