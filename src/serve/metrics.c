@@ -135,6 +135,8 @@ static void serve_render_server(FILE *f, serve_server *srv)
     }
     serve_gauge(f, "toolgate_http_connections", "HTTP connections open now.",
                 (double)serve_conns_count(&srv->conns));
+    serve_gauge(f, "toolgate_waits", "Long polls (GET /v1/wait) running now.",
+                (double)serve_waits_count(&srv->waits));
     serve_counter(f, "toolgate_http_clients_timed_out_total",
                   "Connections closed because the client was too slow or idle.",
                   serve_load(&m->clients_timed_out));

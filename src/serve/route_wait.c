@@ -63,6 +63,16 @@ void serve_waits_cancel(serve_waits *ws)
     pthread_mutex_unlock(&ws->lock);
 }
 
+unsigned serve_waits_count(serve_waits *ws)
+{
+    unsigned n;
+
+    pthread_mutex_lock(&ws->lock);
+    n = ws->count;
+    pthread_mutex_unlock(&ws->lock);
+    return n;
+}
+
 /* A free slot for a wait on socket @p fd; -1 after a 503. */
 static int serve_wait_begin(serve_call *c, int fd)
 {

@@ -277,8 +277,9 @@ void serve_route_metrics(serve_call *c);
 void serve_route_healthz(serve_call *c);
 void serve_route_readyz(serve_call *c);
 
-/* route_wait.c: end every long poll now (shutdown). */
+/* route_wait.c: end every long poll now (shutdown); how many run now. */
 void serve_waits_cancel(serve_waits *ws);
+unsigned serve_waits_count(serve_waits *ws);
 
 /* metrics.c: the Prometheus text of every counter. NULL when out of memory. */
 char *serve_metrics_render(serve_server *srv, size_t *len);

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #define SV_READY "toolgate serve: listening on "
 #define SV_CLI_LIMIT_MS 60000
@@ -596,4 +598,48 @@ char *sv_normalised(const char *text)
     }
     out[o] = '\0';
     return out;
+}
+
+/* ---- webhooks ---------------------------------------------------------------------- */
+
+void sv_webhook_secret(const unsigned char *key, size_t key_len, char *out, size_t cap)
+{
+    unsigned char enc[256];
+
+    EVP_EncodeBlock(enc, key, (int)key_len);
+    snprintf(out, cap, "whsec_%s", (const char *)enc);
+}
+
+void sv_webhook_sign(const unsigned char *key, size_t key_len, const char *id, const char *ts,
+                     const char *body, size_t len, char *out, size_t cap)
+{
+    size_t head = strlen(id) + strlen(ts) + 2;
+    unsigned char *msg = malloc(head + len + 1), mac[EVP_MAX_MD_SIZE], enc[64];
+    unsigned int mac_len = 0;
+
+    if (!msg) {
+        snprintf(out, cap, "v1,");
+        return;
+    }
+    snprintf((char *)msg, head + 1, "%s.%s.", id, ts);
+    memcpy(msg + head, body, len);
+    HMAC(EVP_sha256(), key, (int)key_len, msg, head + len, mac, &mac_len);
+    free(msg);
+    EVP_EncodeBlock(enc, mac, (int)mac_len);
+    snprintf(out, cap, "v1,%s", (const char *)enc);
+}
+
+void sv_utc_now(char *out, size_t cap, int64_t offset_ms)
+{
+    struct timespec ts;
+    struct tm tm;
+    time_t secs;
+    int64_t ms;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + offset_ms;
+    secs = (time_t)(ms / 1000);
+    gmtime_r(&secs, &tm);
+    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }

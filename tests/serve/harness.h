@@ -106,6 +106,17 @@ int sv_connect(const sv_server *s);
  * "toolgate_decisions_total{verdict=\"ALLOW\"}"); -1 when absent. */
 double sv_metric(const sv_server *s, const char *series);
 
+/* ---- webhooks -------------------------------------------------------------------- */
+
+/* "whsec_<base64 of @p key>" into @p out (at least 128 bytes). */
+void sv_webhook_secret(const unsigned char *key, size_t key_len, char *out, size_t cap);
+/* The webhook-signature header value "v1,<base64 HMAC-SHA256 of
+ * id.timestamp.body>" (OpenSSL, independently of the library). */
+void sv_webhook_sign(const unsigned char *key, size_t key_len, const char *id, const char *ts,
+                     const char *body, size_t len, char *out, size_t cap);
+/* The wall clock as RFC 3339 UTC with milliseconds, @p offset_ms from now. */
+void sv_utc_now(char *out, size_t cap, int64_t offset_ms);
+
 int64_t sv_now_ms(void);
 void sv_sleep_ms(int64_t ms);
 
