@@ -15,6 +15,9 @@ TOOLGATE_PACKAGES=(
     libssl-dev
     valgrind
     curl
+    # promtool, which checks the metrics of `toolgate serve` (a test);
+    # installing it on a machine with systemd also starts a Prometheus there.
+    prometheus
 )
 
 # Node.js and npm run the MCP schema test (tests/mcp_schema/run.sh); Debian 12

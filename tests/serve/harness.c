@@ -142,8 +142,8 @@ static char **sv_env(const char *const *extra)
     return env;
 }
 
-/* argv: "toolgate", then @p args. */
-static const char **sv_argv(const char *const *args)
+/* argv: @p name, then @p args. */
+static const char **sv_argv(const char *name, const char *const *args)
 {
     size_t n = 0, i;
     const char **argv;
@@ -153,19 +153,20 @@ static const char **sv_argv(const char *const *args)
     argv = calloc(n + 2, sizeof *argv);
     if (!argv)
         return NULL;
-    argv[0] = "toolgate";
+    argv[0] = name;
     for (i = 0; i < n; i++)
         argv[i + 1] = args[i];
     return argv;
 }
 
-/* fork + execve of the command; stdin /dev/null, stdout to @p out_fd (or the
+/* fork + execve of @p exe; stdin /dev/null, stdout to @p out_fd (or the
  * file @p out_path), stderr to @p err_path; in @p dir. */
-static pid_t sv_spawn(const char *dir, const char *const *args, const char *const *extra,
-                      int out_fd, const char *out_path, const char *err_path)
+static pid_t sv_spawn(const char *dir, const char *exe, const char *const *args,
+                      const char *const *extra, int out_fd, const char *out_path,
+                      const char *err_path)
 {
     char **env = sv_env(extra);
-    const char **argv = sv_argv(args);
+    const char **argv = sv_argv(strcmp(exe, TG_CLI_PATH) == 0 ? "toolgate" : exe, args);
     pid_t pid;
 
     if (!env || !argv) {
@@ -184,7 +185,7 @@ static pid_t sv_spawn(const char *dir, const char *const *args, const char *cons
         if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
             dup2(err, 2) < 0 || chdir(dir) != 0)
             _exit(126);
-        execve(TG_CLI_PATH, (char *const *)argv, env);
+        execve(exe, (char *const *)argv, env);
         _exit(127);
     }
     free(env);
@@ -194,6 +195,12 @@ static pid_t sv_spawn(const char *dir, const char *const *args, const char *cons
 
 int sv_cli(const char *dir, const char *const *args, const char *const *env, sv_run *r)
 {
+    return sv_program(dir, TG_CLI_PATH, args, env, r);
+}
+
+int sv_program(const char *dir, const char *exe, const char *const *args,
+               const char *const *env, sv_run *r)
+{
     char out_path[256], err_path[256];
     int64_t t0 = sv_now_ms();
     int status = 0;
@@ -202,7 +209,7 @@ int sv_cli(const char *dir, const char *const *args, const char *const *env, sv_
     memset(r, 0, sizeof *r);
     snprintf(out_path, sizeof out_path, "%s/.cli.out", dir);
     snprintf(err_path, sizeof err_path, "%s/.cli.err", dir);
-    pid = sv_spawn(dir, args, env, -1, out_path, err_path);
+    pid = sv_spawn(dir, exe, args, env, -1, out_path, err_path);
     if (pid < 0)
         return -1;
     for (;;) {
@@ -212,7 +219,7 @@ int sv_cli(const char *dir, const char *const *args, const char *const *env, sv_
         if (sv_now_ms() - t0 > SV_CLI_LIMIT_MS) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
-            fprintf(stderr, "toolgate still running after %d ms: killed\n", SV_CLI_LIMIT_MS);
+            fprintf(stderr, "%s still running after %d ms: killed\n", exe, SV_CLI_LIMIT_MS);
             break;
         }
         sv_sleep_ms(2);
@@ -288,7 +295,7 @@ int sv_start(sv_server *s, const char *dir, const char *const *args, const char 
     snprintf(s->err_path, sizeof s->err_path, "%s/.serve-%d.err", dir, ++counter);
     if (pipe(fds) != 0)
         return -1;
-    s->pid = sv_spawn(dir, args, env, fds[1], NULL, s->err_path);
+    s->pid = sv_spawn(dir, TG_CLI_PATH, args, env, fds[1], NULL, s->err_path);
     close(fds[1]);
     if (s->pid < 0) {
         close(fds[0]);

@@ -45,6 +45,9 @@ typedef struct sv_run {
  * minus TOOLGATE_* and SCALEKIT_*, plus @p env ("NAME=value", may be NULL).
  * @p dir holds its captured output. 0, or -1 when it could not be run. */
 int sv_cli(const char *dir, const char *const *args, const char *const *env, sv_run *r);
+/* The same for another program (@p exe, an absolute path). */
+int sv_program(const char *dir, const char *exe, const char *const *args,
+               const char *const *env, sv_run *r);
 void sv_run_free(sv_run *r);
 
 /* ---- the server ----------------------------------------------------------------- */
