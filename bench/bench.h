@@ -20,8 +20,10 @@ typedef struct bench_opts {
     int json;
     int quick;              /* fewer repetitions and smaller loops */
     const char *dev_server; /* scalekit-dev binary; NULL skips the HTTP figures */
-    const char *toolgate;   /* the toolgate command; NULL skips the mcp-proxy figure */
+    const char *toolgate;   /* the toolgate command; NULL skips the mcp-proxy and serve figures */
     const char *mcp_server; /* toolgate-bench-mcp-server */
+    int no_mcp;             /* --no-mcp: skip the mcp-proxy figure */
+    int no_serve;           /* --no-serve: skip the toolgate serve figures */
 } bench_opts;
 
 double bench_now_ns(void);
@@ -73,6 +75,8 @@ typedef struct bench_results {
     int have_mcp;
     double mcp_direct_p50_us, mcp_direct_p99_us, mcp_proxy_p50_us, mcp_proxy_p99_us;
     int mcp_calls;          /* round trips measured on each side */
+    int have_serve;
+    bench_figure serve_p50_us, serve_p99_us, serve_cps_2t, process_p50_us, process_cps_2t;
 } bench_results;
 
 void bench_hit_figures(const bench_opts *o, const bench_keys *k, bench_results *r);
@@ -81,6 +85,7 @@ void bench_memory_figure(const bench_opts *o, bench_results *r);
 int bench_http_figures(const bench_opts *o, bench_results *r);
 void bench_crafted_figure(const bench_opts *o, const bench_keys *k, bench_results *r);
 int bench_mcp_figures(const bench_opts *o, bench_results *r);
+int bench_serve_figures(const bench_opts *o, bench_results *r);
 void bench_hit_loop(long n);
 
 #endif

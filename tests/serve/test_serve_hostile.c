@@ -308,15 +308,16 @@ static void test_garbage(void **state)
 
     /* A TLS hello, HTTP/0.9, a broken request line, a NUL: nothing but a
      * refusal or a closed connection, and the server goes on. */
-    raw_exchange(binary, sizeof binary - 1, reply, sizeof reply);
+#define RAW(literal) raw_exchange(literal, sizeof literal - 1, reply, sizeof reply)
+    RAW(binary);
     assert_true(reply[0] == '\0' || strncmp(reply, "HTTP/1.1 400", 12) == 0);
-    raw_exchange("GET /healthz\r\n", 14, reply, sizeof reply);
-    raw_exchange("GARBAGE\r\n\r\n", 11, reply, sizeof reply);
-    raw_exchange("GET /he\0althz HTTP/1.1\r\nHost: x\r\n\r\n", 35, reply, sizeof reply);
+    RAW("GET /healthz\r\n");
+    RAW("GARBAGE\r\n\r\n");
+    RAW("GET /he\0althz HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_null(strstr(reply, "200 OK"));
-    raw_exchange("POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
-                 77, reply, sizeof reply);
+    RAW("POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n");
     assert_null(strstr(reply, "200 OK"));
+#undef RAW
 
     /* Headers over the connection's memory: refused by libmicrohttpd. */
     huge = malloc(big + 128);
