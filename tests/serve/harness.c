@@ -1,4 +1,5 @@
 /* Test helper for `toolgate serve` (harness.h). */
+#define _GNU_SOURCE /* execvpe */
 #include "harness.h"
 
 #include <arpa/inet.h>
@@ -159,6 +160,36 @@ static const char **sv_argv(const char *name, const char *const *args)
     return argv;
 }
 
+/* $TG_TEST_SERVE_WRAPPER, when set, runs before the server: e.g.
+ * "valgrind --error-exitcode=99 --leak-check=full" puts the server under
+ * memcheck (by hand; scripts/memcheck valgrinds the test binaries). The
+ * words are split on spaces; at most 16. NULL when unset. */
+static const char **sv_wrapped(const char *const *args, const char **exe)
+{
+    static char words[1024];
+    const char *wrapper = getenv("TG_TEST_SERVE_WRAPPER");
+    const char **argv;
+    size_t n = 0, w = 0, i;
+    char *p;
+
+    if (!wrapper || !wrapper[0])
+        return NULL;
+    while (args[n])
+        n++;
+    argv = calloc(n + 19, sizeof *argv);
+    if (!argv)
+        return NULL;
+    snprintf(words, sizeof words, "%s", wrapper);
+    for (p = strtok(words, " "); p && w < 16; p = strtok(NULL, " "))
+        argv[w++] = p;
+    argv[w++] = TG_CLI_PATH;
+    for (i = 0; i < n; i++)
+        argv[w++] = args[i];
+    argv[w] = NULL;
+    *exe = argv[0];
+    return argv;
+}
+
 /* fork + execve of @p exe; stdin /dev/null, stdout to @p out_fd (or the
  * file @p out_path), stderr to @p err_path; in @p dir. */
 static pid_t sv_spawn(const char *dir, const char *exe, const char *const *args,
@@ -166,7 +197,10 @@ static pid_t sv_spawn(const char *dir, const char *exe, const char *const *args,
                       const char *err_path)
 {
     char **env = sv_env(extra);
-    const char **argv = sv_argv(strcmp(exe, TG_CLI_PATH) == 0 ? "toolgate" : exe, args);
+    const char **argv = out_path ? NULL : sv_wrapped(args, &exe);
+
+    if (!argv)
+        argv = sv_argv(strcmp(exe, TG_CLI_PATH) == 0 ? "toolgate" : exe, args);
     pid_t pid;
 
     if (!env || !argv) {
@@ -185,7 +219,10 @@ static pid_t sv_spawn(const char *dir, const char *exe, const char *const *args,
         if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
             dup2(err, 2) < 0 || chdir(dir) != 0)
             _exit(126);
-        execve(exe, (char *const *)argv, env);
+        if (strchr(exe, '/'))
+            execve(exe, (char *const *)argv, env);
+        else
+            execvpe(exe, (char *const *)argv, env);
         _exit(127);
     }
     free(env);
@@ -288,7 +325,8 @@ int sv_start(sv_server *s, const char *dir, const char *const *args, const char 
     char line[256];
     size_t n = 0;
     int fds[2];
-    int64_t deadline = sv_now_ms() + 20000;
+    /* Generous: the server may run under valgrind. */
+    int64_t deadline = sv_now_ms() + 60000;
 
     memset(s, 0, sizeof *s);
     s->out_fd = -1;

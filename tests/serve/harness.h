@@ -62,9 +62,10 @@ typedef struct sv_server {
 } sv_server;
 
 /* Start `toolgate serve ARGS…` (add "--listen", "127.0.0.1:0" yourself) in
- * @p dir and wait up to 20 s for "toolgate serve: listening on URL". The
- * child gets SIGKILL if the test process dies. 0, or -1 (then stopped, with
- * its stderr printed). */
+ * @p dir and wait up to 60 s for "toolgate serve: listening on URL". The
+ * child gets SIGKILL if the test process dies. $TG_TEST_SERVE_WRAPPER, when
+ * set, is a command the server runs under (e.g. valgrind). 0, or -1 (then
+ * stopped, with its stderr printed). */
 int sv_start(sv_server *s, const char *dir, const char *const *args, const char *const *env);
 /* SIGTERM, then wait (SIGKILL after 15 s). Returns its exit code, -1 when
  * killed or not running. Safe to call twice. */
