@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "server.h"
@@ -35,8 +36,18 @@ static void serve_reload(serve_server *srv)
 {
     tg_gate *next = NULL;
     const char *detail;
-    int rc = tg_gate_new_from_file(&next, srv->config_path);
+    int rc;
 
+    if (!srv->config_reloadable) {
+        /* A pipe or a terminal cannot be read twice, and reading one could
+         * block this thread, which also takes SIGTERM. */
+        atomic_fetch_add_explicit(&srv->metrics.reloads_failed, 1, memory_order_relaxed);
+        serve_log("reload refused, still serving the previous configuration: config %s is not "
+                  "a regular file, so it cannot be read again",
+                  srv->config_path);
+        return;
+    }
+    rc = tg_gate_new_from_file(&next, srv->config_path);
     if (rc != TG_OK) {
         detail = tg_error_message();
         atomic_fetch_add_explicit(&srv->metrics.reloads_failed, 1, memory_order_relaxed);
@@ -101,6 +112,10 @@ int serve_run(const serve_options *opts)
         return SERVE_EXIT_FAILURE;
     }
     srv->config_path = opts->config_path;
+    {
+        struct stat st;
+        srv->config_reloadable = stat(opts->config_path, &st) == 0 && S_ISREG(st.st_mode);
+    }
     srv->webhook_secret = opts->webhook_secret;
     srv->api_token = opts->api_token;
     srv->api_token_len = opts->api_token ? strlen(opts->api_token) : 0;

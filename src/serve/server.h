@@ -173,6 +173,7 @@ typedef struct serve_server {
     serve_conns conns;
     serve_waits waits;
     const char *config_path;
+    int config_reloadable;      /* a regular file (not /dev/stdin): SIGHUP reads it again */
     const char *webhook_secret; /* NULL: no webhook route */
     const char *api_token;      /* NULL: no token asked for */
     size_t api_token_len;
