@@ -623,6 +623,18 @@ char *sv_normalised(const char *text)
             i += 20;
             continue;
         }
+        if (strncmp(text + i, "after ", 6) == 0 && text[i + 6] >= '0' && text[i + 6] <= '9') {
+            /* How long a connection took, how many attempts fitted in the time. */
+            size_t d = i + 6;
+            while (d < n && text[d] >= '0' && text[d] <= '9')
+                d++;
+            if (strncmp(text + d, " ms", 3) == 0 || strncmp(text + d, " attempt", 8) == 0) {
+                memcpy(out + o, "after ~", 7);
+                o += 7;
+                i = d;
+                continue;
+            }
+        }
         if (strncmp(text + i, "source", 6) == 0) {
             for (k = 0; k < 2; k++) {
                 size_t sl = strlen(seps[k]);

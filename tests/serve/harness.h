@@ -11,10 +11,11 @@
 
 #ifndef TG_CLI_PATH
 #error "TG_CLI_PATH must name the built toolgate binary"
-/* @p text with every RFC 3339 time ("2026-11-25T15:10:00Z") and the value of
- * every "source" (also quoted inside a JSON string) replaced by "~": two
- * answers about the same account from two gates differ only there, in when
- * the link expires and where the status came from (malloc'd). */
+/* @p text with every RFC 3339 time ("2026-11-25T15:10:00Z"), the value of
+ * every "source" (also quoted inside a JSON string) and the count in "after
+ * N ms" and "after N attempts" replaced by "~": two answers about the same
+ * account from two gates differ only there — when the link expires, where
+ * the status came from, how a failing provider was retried (malloc'd). */
 char *sv_normalised(const char *text);
 
 #endif
@@ -124,10 +125,11 @@ void sv_utc_now(char *out, size_t cap, int64_t offset_ms);
 int64_t sv_now_ms(void);
 void sv_sleep_ms(int64_t ms);
 
-/* @p text with every RFC 3339 time ("2026-11-25T15:10:00Z") and the value of
- * every "source" (also quoted inside a JSON string) replaced by "~": two
- * answers about the same account from two gates differ only there, in when
- * the link expires and where the status came from (malloc'd). */
+/* @p text with every RFC 3339 time ("2026-11-25T15:10:00Z"), the value of
+ * every "source" (also quoted inside a JSON string) and the count in "after
+ * N ms" and "after N attempts" replaced by "~": two answers about the same
+ * account from two gates differ only there — when the link expires, where
+ * the status came from, how a failing provider was retried (malloc'd). */
 char *sv_normalised(const char *text);
 
 #endif
