@@ -291,6 +291,24 @@ static void test_too_many_waits(void **state)
     sv_answer_free(&a);
 }
 
+/* A long poll outlives the 10 s a client has to send its request: the
+ * deadline is for clients that send, not for answers that take long. */
+static void test_long_wait(void **state)
+{
+    sv_answer a;
+    (void)state;
+
+    assert_int_equal(sv_http(&srv, "GET",
+                             "/v1/wait?connection=gmail&identifier=user_456&timeout_ms=11500",
+                             NULL, NULL, &a),
+                     0);
+    assert_int_equal(a.status, 200);
+    assert_true(a.ms >= 11000);
+    assert_string_equal(a.body,
+                        "{\"connection\":\"gmail\",\"identifier\":\"user_456\",\"status\":\"EXPIRED\"}\n");
+    sv_answer_free(&a);
+}
+
 /* ---- what is not HTTP ------------------------------------------------------------------- */
 
 static void raw_exchange(const char *req, size_t len, char *reply, size_t cap)
@@ -344,6 +362,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_too_many_waits),
+        cmocka_unit_test(test_long_wait),
         cmocka_unit_test(test_slow_client),
         cmocka_unit_test(test_idle_connections),
         cmocka_unit_test(test_connection_bound),
