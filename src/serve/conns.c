@@ -55,7 +55,7 @@ static void *serve_reaper(void *arg)
             atomic_fetch_add_explicit(&cs->metrics->clients_timed_out, 1, memory_order_relaxed);
         }
         serve_deadline(&until, SERVE_REAP_EVERY_MS);
-        pthread_cond_timedwait(&cs->changed, &cs->lock, &until);
+        pthread_cond_timedwait(&cs->stop, &cs->lock, &until);
     }
     pthread_mutex_unlock(&cs->lock);
     return NULL;
@@ -71,13 +71,19 @@ int serve_conns_start(serve_conns *cs, serve_metrics *m)
         return -1;
     if (pthread_condattr_init(&attr) != 0 ||
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
-        pthread_cond_init(&cs->changed, &attr) != 0) {
+        pthread_cond_init(&cs->stop, &attr) != 0) {
+        pthread_mutex_destroy(&cs->lock);
+        return -1;
+    }
+    if (pthread_cond_init(&cs->quiet, &attr) != 0) {
+        pthread_cond_destroy(&cs->stop);
         pthread_mutex_destroy(&cs->lock);
         return -1;
     }
     pthread_condattr_destroy(&attr);
     if (pthread_create(&cs->reaper, NULL, serve_reaper, cs) != 0) {
-        pthread_cond_destroy(&cs->changed);
+        pthread_cond_destroy(&cs->quiet);
+        pthread_cond_destroy(&cs->stop);
         pthread_mutex_destroy(&cs->lock);
         return -1;
     }
@@ -92,7 +98,7 @@ void serve_conns_stop(serve_conns *cs)
     if (cs->reaper_started) {
         pthread_mutex_lock(&cs->lock);
         cs->stopping = 1;
-        pthread_cond_broadcast(&cs->changed);
+        pthread_cond_signal(&cs->stop);
         pthread_mutex_unlock(&cs->lock);
         pthread_join(cs->reaper, NULL);
         cs->reaper_started = 0;
@@ -104,7 +110,8 @@ void serve_conns_stop(serve_conns *cs)
         free(c);
     }
     cs->head = NULL;
-    pthread_cond_destroy(&cs->changed);
+    pthread_cond_destroy(&cs->quiet);
+    pthread_cond_destroy(&cs->stop);
     pthread_mutex_destroy(&cs->lock);
 }
 
@@ -136,10 +143,8 @@ void serve_conn_closed(serve_conns *cs, serve_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     cs->open--;
-    if (c->busy) {
-        cs->busy--;
-        pthread_cond_broadcast(&cs->changed);
-    }
+    if (c->busy && --cs->busy == 0 && cs->draining)
+        pthread_cond_signal(&cs->quiet);
     pthread_mutex_unlock(&cs->lock);
     tg_decision_free(c->decision);
     free(c);
@@ -161,8 +166,10 @@ void serve_conn_idle(serve_conns *cs, serve_conn *c)
     c->idle_since_ms = serve_mono_ms();
     if (c->busy) {
         c->busy = 0;
-        cs->busy--;
-        pthread_cond_broadcast(&cs->changed);
+        /* Only a drain waits for this; a wake-up per request would cost a
+         * context switch per request. */
+        if (--cs->busy == 0 && cs->draining)
+            pthread_cond_signal(&cs->quiet);
     }
     pthread_mutex_unlock(&cs->lock);
 }
@@ -174,10 +181,12 @@ unsigned serve_conns_drain(serve_conns *cs, int64_t ms)
 
     serve_deadline(&until, ms);
     pthread_mutex_lock(&cs->lock);
+    cs->draining = 1;
     while (cs->busy > 0) {
-        if (pthread_cond_timedwait(&cs->changed, &cs->lock, &until) == ETIMEDOUT)
+        if (pthread_cond_timedwait(&cs->quiet, &cs->lock, &until) == ETIMEDOUT)
             break;
     }
+    cs->draining = 0;
     left = cs->busy;
     pthread_mutex_unlock(&cs->lock);
     return left;

@@ -126,9 +126,11 @@ typedef struct serve_conn {
 
 typedef struct serve_conns {
     pthread_mutex_t lock;
-    pthread_cond_t changed; /* a request ended, or the reaper must stop */
+    pthread_cond_t stop;    /* the reaper must stop */
+    pthread_cond_t quiet;   /* no request is being answered (signalled to a drain) */
     serve_conn *head;
     unsigned open, busy;
+    int draining;           /* someone waits on quiet */
     int stopping;
     int reaper_started;
     pthread_t reaper;
