@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "toolgate/provider.h"
 #include "toolgate/toolgate.h"
@@ -29,6 +30,13 @@ typedef struct bench_opts {
 double bench_now_ns(void);
 bench_figure bench_summarise(double *samples, int n);
 void bench_die(const char *what);
+
+/* Start a server (argv[0] is its path; its stderr ours, or /dev/null when
+ * @p quiet) and read its ready line on stdout: @p ready is a scanf format
+ * with one %d, the port. 0 with *pid and *port set, else -1 (stopped). */
+int bench_start_server(char *const *argv, const char *ready, int quiet, pid_t *pid, int *port);
+/* SIGTERM and wait. */
+void bench_stop_server(pid_t pid);
 
 /* The keys every figure uses: BENCH_ACCOUNTS (tool, connection, identifier). */
 typedef struct bench_keys {

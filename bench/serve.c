@@ -9,7 +9,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -67,45 +66,18 @@ static void serve_files(serve_proc *s)
 
 static int serve_start(const char *cli, serve_proc *s)
 {
-    int out[2];
-    char line[256];
-    FILE *f;
+    char *const argv[] = { (char *)cli, "serve", "--config", s->config, "--listen",
+                           "127.0.0.1:0", NULL };
 
     serve_files(s);
-    if (pipe(out) != 0)
-        return -1;
-    s->pid = fork();
-    if (s->pid < 0)
-        return -1;
-    if (s->pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(out[1], 1);
-        if (null >= 0)
-            dup2(null, 2);
-        close(out[0]);
-        close(out[1]);
-        execl(cli, cli, "serve", "--config", s->config, "--listen", "127.0.0.1:0", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    f = fdopen(out[0], "r");
-    if (!f || !fgets(line, sizeof line, f) ||
-        sscanf(line, "toolgate serve: listening on http://127.0.0.1:%d", &s->port) != 1) {
-        if (f)
-            fclose(f);
-        kill(s->pid, SIGKILL);
-        waitpid(s->pid, NULL, 0);
-        return -1;
-    }
-    fclose(f);
-    return 0;
+    return bench_start_server(argv, "toolgate serve: listening on http://127.0.0.1:%d", 1,
+                              &s->pid, &s->port);
 }
 
 static void serve_stop(serve_proc *s)
 {
     char path[160];
-    kill(s->pid, SIGTERM);
-    waitpid(s->pid, NULL, 0);
+    bench_stop_server(s->pid);
     snprintf(path, sizeof path, "%s/accounts.json", s->dir);
     unlink(path);
     unlink(s->config);

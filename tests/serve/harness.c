@@ -92,6 +92,14 @@ int sv_write(const char *dir, const char *name, const char *text, char *path)
     return 0;
 }
 
+int sv_setup_dir(char *dir, size_t len, const char *config, const char *accounts)
+{
+    if (sv_tmpdir(dir, len) != 0 || sv_write(dir, "toolgate.json", config, NULL) != 0 ||
+        (accounts && sv_write(dir, "accounts.json", accounts, NULL) != 0))
+        return -1;
+    return 0;
+}
+
 char *sv_read(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -311,6 +319,13 @@ int sv_stop(sv_server *s)
         close(s->out_fd);
     s->out_fd = -1;
     return rc;
+}
+
+int sv_teardown(sv_server *s, const char *dir)
+{
+    int rc = sv_stop(s);
+    sv_rmdir(dir);
+    return rc == 0 ? 0 : -1;
 }
 
 char *sv_server_log(const sv_server *s)

@@ -31,6 +31,9 @@ void sv_rmdir(const char *dir);
 /* Write @p text to dir/name atomically (temp file, rename); the path goes to
  * @p path when given (at least 256 bytes). 0 or -1. */
 int sv_write(const char *dir, const char *name, const char *text, char *path);
+/* A fresh directory holding toolgate.json (@p config) and, unless NULL,
+ * accounts.json (@p accounts). 0 or -1. */
+int sv_setup_dir(char *dir, size_t len, const char *config, const char *accounts);
 /* The whole file, NUL-terminated (malloc'd); NULL when unreadable. */
 char *sv_read(const char *path);
 
@@ -71,6 +74,9 @@ int sv_start(sv_server *s, const char *dir, const char *const *args, const char 
 /* SIGTERM, then wait (SIGKILL after 15 s). Returns its exit code, -1 when
  * killed or not running. Safe to call twice. */
 int sv_stop(sv_server *s);
+/* For a group teardown: stop @p s and remove @p dir. 0 when the server
+ * exited 0 (a sanitizer report makes it otherwise), else -1. */
+int sv_teardown(sv_server *s, const char *dir);
 /* Its stderr so far (malloc'd). */
 char *sv_server_log(const sv_server *s);
 

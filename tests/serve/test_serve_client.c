@@ -36,8 +36,7 @@ static int group_setup(void **state)
     char sock[128];
     (void)state;
 
-    if (sv_tmpdir(dir, sizeof dir) != 0 || sv_write(dir, "toolgate.json", CONFIG, NULL) != 0 ||
-        sv_write(dir, "accounts.json", ACCOUNTS, NULL) != 0)
+    if (sv_setup_dir(dir, sizeof dir, CONFIG, ACCOUNTS) != 0)
         return -1;
     /* A provider nobody answers for: UNAVAILABLE, and link and wait fail. */
     snprintf(config_refused, sizeof config_refused,

@@ -39,18 +39,15 @@ static sv_server srv;
 static int group_setup(void **state)
 {
     (void)state;
-    if (sv_tmpdir(dir, sizeof dir) != 0 || sv_write(dir, "toolgate.json", CONFIG, NULL) != 0 ||
-        sv_write(dir, "accounts.json", ACCOUNTS, NULL) != 0)
+    if (sv_setup_dir(dir, sizeof dir, CONFIG, ACCOUNTS) != 0)
         return -1;
     return sv_start(&srv, dir, SV_ARGS("serve", "--listen", "127.0.0.1:0"), NULL);
 }
 
 static int group_teardown(void **state)
 {
-    int rc = sv_stop(&srv);
     (void)state;
-    sv_rmdir(dir);
-    return rc == 0 ? 0 : -1;
+    return sv_teardown(&srv, dir);
 }
 
 /* A check on a fresh connection must be answered (generous bound: 30 s). */

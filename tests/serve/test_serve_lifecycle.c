@@ -46,9 +46,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *fx = calloc(1, sizeof *fx);
-    if (!fx || sv_tmpdir(fx->dir, sizeof fx->dir) != 0 ||
-        sv_write(fx->dir, "toolgate.json", CONFIG_ALLOW, NULL) != 0 ||
-        sv_write(fx->dir, "accounts.json", ACCOUNTS_EXPIRED, NULL) != 0) {
+    if (!fx || sv_setup_dir(fx->dir, sizeof fx->dir, CONFIG_ALLOW, ACCOUNTS_EXPIRED) != 0) {
         free(fx);
         return -1;
     }

@@ -43,11 +43,9 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-    int rc = sv_stop(&srv);
     (void)state;
     tg_dev_stop(&dev);
-    sv_rmdir(dir);
-    return rc == 0 ? 0 : -1;
+    return sv_teardown(&srv, dir);
 }
 
 /* Scrape, keep the text in dir/metrics.txt and have promtool judge it. */
