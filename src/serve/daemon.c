@@ -7,6 +7,7 @@
  * 401, 503) wait for the end of the request, so the connection stays
  * usable. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +32,54 @@ typedef struct serve_request {
     int too_large;
     int answered; /* answered from its headers: what follows is dropped */
 } serve_request;
+
+/* Send @p r, count it under @p route and release its body. 0, or -1 when
+ * libmicrohttpd refused it. */
+static int serve_reply_send(serve_server *srv, struct MHD_Connection *conn,
+                            serve_route_id route, serve_reply *r)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ok;
+    char retry[16];
+
+    if (r->status == 0)
+        serve_reply_error(r, 500, serve_error_code(TG_ENOMEM), "no answer");
+    if (r->body) {
+        resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+        if (resp)
+            r->body = NULL; /* libmicrohttpd frees it */
+    } else {
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (!resp) {
+        serve_reply_clear(r);
+        return MHD_NO;
+    }
+    if (r->content_type && r->status != 204)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    if (r->allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->verdict)
+        MHD_add_response_header(resp, SERVE_HEADER_VERDICT, r->verdict);
+    if (r->status_name)
+        MHD_add_response_header(resp, SERVE_HEADER_STATUS, r->status_name);
+    if (r->error[0])
+        MHD_add_response_header(resp, SERVE_HEADER_ERROR, r->error);
+    if (r->retry_after_s > 0) {
+        snprintf(retry, sizeof retry, "%d", r->retry_after_s);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    }
+    if (r->close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->challenge)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    serve_metrics_http(&srv->metrics, route, r->status);
+    ok = MHD_queue_response(conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    serve_reply_clear(r);
+    return ok == MHD_YES ? 0 : -1;
+}
 
 static serve_conn *serve_conn_of(struct MHD_Connection *conn)
 {

@@ -1,11 +1,9 @@
-/* Answers: the body and headers a route builds, the JSON error object, and
- * handing it all to libmicrohttpd. */
+/* Answers as data: the body and headers a route builds, and the JSON error
+ * object. Sending them is daemon.c's. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <microhttpd.h>
 
 #include "server.h"
 
@@ -127,50 +125,4 @@ void serve_reply_decision_headers(serve_reply *r, const tg_decision *d)
 {
     r->verdict = tg_verdict_name(tg_decision_verdict(d));
     r->status_name = tg_decision_has_status(d) ? tg_status_name(tg_decision_status(d)) : NULL;
-}
-
-int serve_reply_send(serve_server *srv, struct MHD_Connection *conn, serve_route_id route,
-                     serve_reply *r)
-{
-    struct MHD_Response *resp;
-    enum MHD_Result ok;
-    char retry[16];
-
-    if (r->status == 0)
-        serve_reply_error(r, 500, serve_error_code(TG_ENOMEM), "no answer");
-    if (r->body) {
-        resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
-        if (resp)
-            r->body = NULL; /* libmicrohttpd frees it */
-    } else {
-        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    }
-    if (!resp) {
-        serve_reply_clear(r);
-        return MHD_NO;
-    }
-    if (r->content_type && r->status != 204)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
-    if (r->allow)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
-    if (r->verdict)
-        MHD_add_response_header(resp, SERVE_HEADER_VERDICT, r->verdict);
-    if (r->status_name)
-        MHD_add_response_header(resp, SERVE_HEADER_STATUS, r->status_name);
-    if (r->error[0])
-        MHD_add_response_header(resp, SERVE_HEADER_ERROR, r->error);
-    if (r->retry_after_s > 0) {
-        snprintf(retry, sizeof retry, "%d", r->retry_after_s);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
-    }
-    if (r->close)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    if (r->challenge)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    serve_metrics_http(&srv->metrics, route, r->status);
-    ok = MHD_queue_response(conn, (unsigned)r->status, resp);
-    MHD_destroy_response(resp);
-    serve_reply_clear(r);
-    return ok == MHD_YES ? 0 : -1;
 }

@@ -230,7 +230,7 @@ const serve_route *serve_route_find(const char *method, const char *path, serve_
  * (compared in constant time). Always 1 when no token is set. */
 int serve_authorized(const serve_server *srv, struct MHD_Connection *conn);
 
-/* reply.c */
+/* reply.c: building an answer */
 void serve_reply_error(serve_reply *r, int http, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* A library error: its code, tg_error_message() (never secret) and the HTTP
@@ -245,9 +245,6 @@ void serve_reply_text(serve_reply *r, int http, const char *content_type, const 
 void serve_reply_line(serve_reply *r, const char *content_type, char *line);
 /* The verdict and status headers of a decision. */
 void serve_reply_decision_headers(serve_reply *r, const tg_decision *d);
-/* Send it: counts it under @p route and releases the body. */
-int serve_reply_send(serve_server *srv, struct MHD_Connection *conn, serve_route_id route,
-                     serve_reply *r);
 void serve_reply_clear(serve_reply *r);
 
 #define SERVE_TYPE_JSON "application/json"
