@@ -139,6 +139,42 @@ json_object *serve_body_object(serve_call *c, const char *const *keys)
     return root;
 }
 
+/* Past the string whose opening quote is at s[i]: the index after its
+ * closing quote, or n when it is cut short. */
+static size_t serve_skip_string(const char *s, size_t n, size_t i)
+{
+    for (i++; i < n && s[i] != '"'; i++)
+        if (s[i] == '\\')
+            i++;
+    return i < n ? i + 1 : n;
+}
+
+/* Past the JSON value that starts at s[i] (valid JSON). */
+static size_t serve_skip_value(const char *s, size_t n, size_t i)
+{
+    int depth = 0;
+
+    if (s[i] == '"')
+        return serve_skip_string(s, n, i);
+    if (s[i] != '{' && s[i] != '[') {
+        while (i < n && !strchr(",}] \t\r\n", s[i]))
+            i++;
+        return i;
+    }
+    while (i < n) {
+        if (s[i] == '"') {
+            i = serve_skip_string(s, n, i);
+            continue;
+        }
+        if (s[i] == '{' || s[i] == '[')
+            depth++;
+        else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
+            return i + 1;
+        i++;
+    }
+    return n;
+}
+
 int serve_body_raw(const serve_call *c, const char *key, char *out, size_t cap)
 {
     const char *s = c->body;
@@ -148,32 +184,19 @@ int serve_body_raw(const serve_call *c, const char *key, char *out, size_t cap)
     for (i = 0; i < n; i++) {
         char ch = s[i];
         if (ch == '"') {
-            for (start = ++i; i < n && s[i] != '"'; i++)
-                if (s[i] == '\\')
-                    i++;
-            if (i >= n)
-                return -1;
-            if (depth != 1 || !expect_key)
+            start = i + 1;
+            i = serve_skip_string(s, n, i) - 1; /* at the closing quote */
+            if (i >= n || depth != 1 || !expect_key)
                 continue;
             expect_key = 0;
             if (i - start != klen || memcmp(s + start, key, klen) != 0)
                 continue;
-            for (v = i + 1; v < n && (s[v] == ':' || s[v] == ' ' || s[v] == '\t' ||
-                                      s[v] == '\r' || s[v] == '\n');
-                 v++) {
+            for (v = i + 1; v < n && strchr(": \t\r\n", s[v]) && s[v]; v++) {
             }
             if (v >= n)
                 return -1;
-            if (s[v] == '"') {
-                for (e = v + 1; e < n && s[e] != '"'; e++)
-                    if (s[e] == '\\')
-                        e++;
-                e++;
-            } else {
-                for (e = v; e < n && !strchr(",} \t\r\n", s[e]); e++) {
-                }
-            }
-            if (e > n || e - v + 1 > cap)
+            e = serve_skip_value(s, n, v);
+            if (e - v + 1 > cap)
                 return -1;
             memcpy(out, s + v, e - v);
             out[e - v] = '\0';
