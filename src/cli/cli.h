@@ -129,6 +129,12 @@ int cli_report_unavailable(const cli_command *cmd, int rc);
 int cli_report_detail(const cli_command *cmd, int rc, const char *detail);
 int cli_report_unavailable_detail(const cli_command *cmd, int rc, const char *detail);
 
+/* What failed, for an UNAVAILABLE decision just made: a copy of
+ * tg_error_message() (anything else the command does may reuse it); "" for
+ * other verdicts. */
+#define CLI_WHY_MAX 512
+void cli_keep_why(const tg_decision *d, char *why, size_t len);
+
 /* Exit code for a verdict: 0, 10, 11, 12; 1 for an unknown value. */
 int cli_exit_for_verdict(tg_verdict v);
 

@@ -37,11 +37,13 @@ int cli_run_check(const cli_command *cmd, const cli_args *args)
     if (rc != TG_OK) {
         rc = cli_report_call(cmd, rc);
     } else {
+        char why[CLI_WHY_MAX];
+        cli_keep_why(d, why, sizeof why); /* printing may reuse the message */
         rc = cli_print_decision(d, args->format, args->request_id);
         if (rc == 0)
             rc = cli_exit_for_verdict(tg_decision_verdict(d));
         if (rc == CLI_EXIT_UNAVAILABLE)
-            (void)cli_report_unavailable(cmd, TG_EPROVIDER);
+            (void)cli_report_unavailable_detail(cmd, TG_EPROVIDER, why);
     }
     tg_decision_free(d);
     tg_gate_free(gate);
@@ -64,11 +66,13 @@ int cli_run_status(const cli_command *cmd, const cli_args *args)
     if (rc != TG_OK) {
         rc = cli_report_call(cmd, rc);
     } else {
+        char why[CLI_WHY_MAX];
+        cli_keep_why(d, why, sizeof why);
         rc = cli_print_status(args->connection, args->identifier, d, args->format);
         if (rc == 0)
             rc = cli_exit_for_verdict(tg_decision_verdict(d));
         if (rc == CLI_EXIT_UNAVAILABLE)
-            (void)cli_report_unavailable(cmd, TG_EPROVIDER);
+            (void)cli_report_unavailable_detail(cmd, TG_EPROVIDER, why);
     }
     tg_decision_free(d);
     tg_gate_free(gate);

@@ -138,7 +138,12 @@ static int cli_remote_verdict_answer(const cli_command *cmd, const char *url, co
         return CLI_EXIT_FAILURE;
     }
     rc = cli_remote_print(h);
-    return rc != 0 ? rc : cli_exit_for_verdict((tg_verdict)v);
+    if (rc != 0)
+        return rc;
+    rc = cli_exit_for_verdict((tg_verdict)v);
+    if (rc == CLI_EXIT_UNAVAILABLE) /* what failed, as the local command says it */
+        (void)cli_report_unavailable_detail(cmd, TG_EPROVIDER, h->error);
+    return rc;
 }
 
 /* GET @p target (NULL: it could not be made) into @p h. 0, or an exit code. */

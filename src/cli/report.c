@@ -97,6 +97,16 @@ int cli_report_unavailable(const cli_command *cmd, int rc)
     return cli_report_unavailable_detail(cmd, rc, tg_error_message());
 }
 
+void cli_keep_why(const tg_decision *d, char *why, size_t len)
+{
+    const char *msg = tg_error_message();
+
+    if (tg_decision_verdict(d) == TG_VERDICT_UNAVAILABLE && msg && msg[0])
+        snprintf(why, len, "%s", msg);
+    else if (len > 0)
+        why[0] = '\0';
+}
+
 int cli_exit_for_verdict(tg_verdict v)
 {
     switch (v) {

@@ -121,6 +121,18 @@ void serve_reply_failure(serve_reply *r, int rc)
     serve_reply_error(r, http, serve_error_code(rc), "%s", detail);
 }
 
+void serve_reply_why(serve_reply *r, const char *message)
+{
+    size_t i;
+
+    /* Printable ASCII only, so that any message fits in a header. */
+    for (i = 0; message && message[i] && i + 1 < sizeof r->error; i++) {
+        unsigned char ch = (unsigned char)message[i];
+        r->error[i] = ch >= 0x20 && ch < 0x7F ? (char)ch : '?';
+    }
+    r->error[i] = '\0';
+}
+
 void serve_reply_decision_headers(serve_reply *r, const tg_decision *d)
 {
     r->verdict = tg_verdict_name(tg_decision_verdict(d));

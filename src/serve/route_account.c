@@ -41,6 +41,8 @@ void serve_route_status(serve_call *c)
     if (rc != TG_OK) {
         serve_reply_failure(&c->reply, rc);
     } else {
+        if (tg_decision_verdict(c->sc->decision) == TG_VERDICT_UNAVAILABLE)
+            serve_reply_why(&c->reply, tg_error_message());
         serve_reply_line(&c->reply, format == TG_FORMAT_TEXT ? SERVE_TYPE_TEXT : SERVE_TYPE_JSON,
                          cli_render_status(connection, identifier, c->sc->decision, format));
         serve_reply_decision_headers(&c->reply, c->sc->decision);

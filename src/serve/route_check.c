@@ -87,6 +87,10 @@ void serve_route_check(serve_call *c)
     if (rc != TG_OK) {
         serve_reply_failure(&c->reply, rc);
     } else {
+        /* What failed, as the command says it on exit 11; before encoding,
+         * which may reuse the message. */
+        if (tg_decision_verdict(c->sc->decision) == TG_VERDICT_UNAVAILABLE)
+            serve_reply_why(&c->reply, tg_error_message());
         /* The decision's strings live as long as its gate: encode first. */
         text = cli_encode_decision(c->sc->decision, format, request_id, &len, &rc);
         if (!text) {

@@ -159,18 +159,6 @@ static int serve_wait_timeout(serve_call *c, const char *text, int64_t *ms)
     return 0;
 }
 
-/* The Toolgate-Error header: printable ASCII only, so any message fits a header. */
-static void serve_wait_error_header(serve_reply *r, const char *message)
-{
-    size_t i;
-
-    for (i = 0; message[i] && i + 1 < sizeof r->error; i++) {
-        unsigned char ch = (unsigned char)message[i];
-        r->error[i] = ch >= 0x20 && ch < 0x7F ? (char)ch : '?';
-    }
-    r->error[i] = '\0';
-}
-
 void serve_route_wait(serve_call *c)
 {
     tg_wait_options opts = TG_WAIT_OPTIONS_INIT;
@@ -206,7 +194,7 @@ void serve_route_wait(serve_call *c)
                          cli_render_status(v[0], v[1], c->sc->decision, format));
         serve_reply_decision_headers(&c->reply, c->sc->decision);
         if (rc == TG_EPROVIDER)
-            serve_wait_error_header(&c->reply, tg_error_message());
+            serve_reply_why(&c->reply, tg_error_message());
     } else if (rc == TG_ECANCELED && !ctx.client_gone) {
         serve_reply_error(&c->reply, 503, SERVE_ECODE_SHUTDOWN, "the server is shutting down");
         c->reply.close = 1;

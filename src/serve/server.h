@@ -245,6 +245,8 @@ void serve_reply_text(serve_reply *r, int http, const char *content_type, const 
 void serve_reply_line(serve_reply *r, const char *content_type, char *line);
 /* The verdict and status headers of a decision. */
 void serve_reply_decision_headers(serve_reply *r, const tg_decision *d);
+/* The Toolgate-Error header: what failed, when the provider did. */
+void serve_reply_why(serve_reply *r, const char *message);
 void serve_reply_clear(serve_reply *r);
 
 #define SERVE_TYPE_JSON "application/json"

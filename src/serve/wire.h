@@ -7,7 +7,8 @@
 /* Response headers beyond the body. */
 #define SERVE_HEADER_VERDICT "Toolgate-Verdict" /* check, status, wait: the verdict name */
 #define SERVE_HEADER_STATUS "Toolgate-Status"   /* check, status, wait: the status, when known */
-/* wait, when the provider never answered: what failed (printable ASCII). */
+/* What failed (printable ASCII): check and status when the verdict is
+ * UNAVAILABLE, wait when the provider never answered. */
 #define SERVE_HEADER_ERROR "Toolgate-Error"
 
 /* Request bodies: at most this many bytes (webhook deliveries: the second). */

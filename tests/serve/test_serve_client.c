@@ -72,15 +72,15 @@ static int group_teardown(void **state)
 }
 
 /* `toolgate CMD ARGS… --config CONFIG` and `toolgate CMD ARGS… --server URL`
- * (with @p env): the same exit code, stdout (but for times and sources) and
- * stderr. Returns the exit code. */
+ * (with @p env): the same exit code, stdout and stderr (but for times,
+ * sources and retry counts: sv_normalised). Returns the exit code. */
 static int both(const char *config, const sv_server *s, const char *const *env,
                 const char *const *args)
 {
     const char *local_args[24], *remote_args[24];
     size_t n = 0, i;
     sv_run l, r;
-    char *lo, *ro;
+    char *lo, *ro, *le, *re;
     int code;
 
     for (i = 0; args[i]; i++, n++) {
@@ -97,12 +97,16 @@ static int both(const char *config, const sv_server *s, const char *const *env,
     assert_int_equal(sv_cli(dir, remote_args, env, &r), 0);
     lo = sv_normalised(l.out);
     ro = sv_normalised(r.out);
-    if (l.code != r.code || strcmp(lo, ro) != 0 || strcmp(l.err, r.err) != 0)
+    le = sv_normalised(l.err);
+    re = sv_normalised(r.err);
+    if (l.code != r.code || strcmp(lo, ro) != 0 || strcmp(le, re) != 0)
         fail_msg("toolgate %s ...: locally exit %d\n%s%s\nthrough %s exit %d\n%s%s", args[0],
                  l.code, l.out, l.err, s->url, r.code, r.out, r.err);
     code = l.code;
     free(lo);
     free(ro);
+    free(le);
+    free(re);
     sv_run_free(&l);
     sv_run_free(&r);
     return code;

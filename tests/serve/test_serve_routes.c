@@ -159,6 +159,10 @@ static void compare_check(const sv_server *s, const char *config, const verdict_
     sv_header(&a, "Content-Type", type, sizeof type);
     assert_string_equal(type, format && strcmp(format, "text") == 0 ? "text/plain; charset=utf-8"
                                                                    : "application/json");
+    /* What failed goes with UNAVAILABLE, and only with it. */
+    if (sv_header(&a, "Toolgate-Error", header, sizeof header) !=
+        (strcmp(v->verdict, "UNAVAILABLE") == 0))
+        fail_msg("%s: Toolgate-Error \"%s\" with verdict %s", what, header, v->verdict);
 
     args[n++] = "check";
     args[n++] = "--config";
