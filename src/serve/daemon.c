@@ -53,7 +53,7 @@ static int serve_reply_send(serve_server *srv, struct MHD_Connection *conn,
     }
     if (!resp) {
         serve_reply_clear(r);
-        return MHD_NO;
+        return -1;
     }
     if (r->content_type && r->status != 204)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
