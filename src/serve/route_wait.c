@@ -15,20 +15,6 @@
 #include "cli.h"
 #include "server.h"
 
-/* tg_gate_wait reads the cancel flags with plain loads, as the API allows
- * for a flag a signal handler sets. ThreadSanitizer is told so once. */
-#if defined(__SANITIZE_THREAD__)
-#define SERVE_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SERVE_TSAN 1
-#endif
-#endif
-#ifdef SERVE_TSAN
-void AnnotateBenignRaceSized(const char *file, int line, const volatile void *mem, long size,
-                             const char *description);
-#endif
-
 static const char *const serve_wait_args[] = { "connection", "identifier", "timeout_ms",
                                                "format", NULL };
 
@@ -40,10 +26,6 @@ void serve_waits_init(serve_waits *ws)
     pthread_mutex_init(&ws->lock, NULL);
     for (i = 0; i < SERVE_MAX_WAITS; i++)
         ws->fd[i] = -1;
-#ifdef SERVE_TSAN
-    AnnotateBenignRaceSized(__FILE__, __LINE__, ws->cancel, (long)sizeof ws->cancel,
-                            "tg_wait_options.cancel: set under a lock, read by tg_gate_wait");
-#endif
 }
 
 void serve_waits_free(serve_waits *ws)
@@ -59,7 +41,7 @@ void serve_waits_cancel(serve_waits *ws)
     ws->closed = 1;
     for (i = 0; i < SERVE_MAX_WAITS; i++)
         if (ws->fd[i] >= 0)
-            ws->cancel[i] = 1;
+            __atomic_store_n(&ws->cancel[i], 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&ws->lock);
 }
 
@@ -86,7 +68,7 @@ static int serve_wait_begin(serve_call *c, int fd)
                 slot = i;
         if (slot >= 0) {
             ws->fd[slot] = fd;
-            ws->cancel[slot] = 0;
+            __atomic_store_n(&ws->cancel[slot], 0, __ATOMIC_RELEASE);
             ws->count++;
         }
     }
@@ -129,9 +111,7 @@ static void serve_wait_polled(void *ctx, const tg_decision *d, int64_t left_ms)
     p.revents = 0;
     if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
         w->client_gone = 1;
-        pthread_mutex_lock(&w->ws->lock);
-        w->ws->cancel[w->slot] = 1;
-        pthread_mutex_unlock(&w->ws->lock);
+        __atomic_store_n(&w->ws->cancel[w->slot], 1, __ATOMIC_RELEASE);
     }
 }
 

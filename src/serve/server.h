@@ -156,8 +156,9 @@ unsigned serve_conns_count(serve_conns *cs);
 
 /* The long polls running now (route_wait.c): a slot each, so that there are
  * at most SERVE_MAX_WAITS and a shutdown can end them. tg_gate_wait reads
- * a slot's cancel flag without a lock (it is made for a signal handler); it
- * is written under the lock, and the flags are never used for anything else. */
+ * its slot's cancel flag with an atomic load; it is written with atomic
+ * stores (the slot's own thread when its client hangs up, the main thread
+ * when the server stops). */
 typedef struct serve_waits {
     pthread_mutex_t lock;
     volatile int cancel[SERVE_MAX_WAITS];
