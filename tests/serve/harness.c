@@ -638,14 +638,16 @@ char *sv_normalised(const char *text)
             i += 20;
             continue;
         }
-        if (strncmp(text + i, "after ", 6) == 0 && text[i + 6] >= '0' && text[i + 6] <= '9') {
-            /* How long a connection took, how many attempts fitted in the time. */
-            size_t d = i + 6;
+        if (text[i] >= '0' && text[i] <= '9' && (i == 0 || !(text[i - 1] >= '0' &&
+                                                             text[i - 1] <= '9'))) {
+            /* How many attempts fitted in the time, how long a connection took. */
+            size_t d = i;
             while (d < n && text[d] >= '0' && text[d] <= '9')
                 d++;
-            if (strncmp(text + d, " ms", 3) == 0 || strncmp(text + d, " attempt", 8) == 0) {
-                memcpy(out + o, "after ~", 7);
-                o += 7;
+            if (strncmp(text + d, " attempt", 8) == 0 ||
+                (strncmp(text + d, " ms", 3) == 0 && i >= 6 &&
+                 strncmp(text + i - 6, "after ", 6) == 0)) {
+                out[o++] = '~';
                 i = d;
                 continue;
             }

@@ -12,8 +12,8 @@
 #ifndef TG_CLI_PATH
 #error "TG_CLI_PATH must name the built toolgate binary"
 /* @p text with every RFC 3339 time ("2026-11-25T15:10:00Z"), the value of
- * every "source" (also quoted inside a JSON string) and the count in "after
- * N ms" and "after N attempts" replaced by "~": two answers about the same
+ * every "source" (also quoted inside a JSON string) and the numbers in
+ * "N attempts" and "after N ms" replaced by "~": two answers about the same
  * account from two gates differ only there — when the link expires, where
  * the status came from, how a failing provider was retried (malloc'd). */
 char *sv_normalised(const char *text);
@@ -132,8 +132,8 @@ int64_t sv_now_ms(void);
 void sv_sleep_ms(int64_t ms);
 
 /* @p text with every RFC 3339 time ("2026-11-25T15:10:00Z"), the value of
- * every "source" (also quoted inside a JSON string) and the count in "after
- * N ms" and "after N attempts" replaced by "~": two answers about the same
+ * every "source" (also quoted inside a JSON string) and the numbers in
+ * "N attempts" and "after N ms" replaced by "~": two answers about the same
  * account from two gates differ only there — when the link expires, where
  * the status came from, how a failing provider was retried (malloc'd). */
 char *sv_normalised(const char *text);
