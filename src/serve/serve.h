@@ -18,7 +18,7 @@ typedef struct serve_options {
     int verbose;                /* log the library's debug lines too, not only warnings */
 } serve_options;
 
-/* Exit codes, as the command's (DESIGN of the command: 0, 1, 2). */
+/* Exit codes, those of the command (docs/errors.md). */
 #define SERVE_EXIT_OK 0
 #define SERVE_EXIT_FAILURE 1
 #define SERVE_EXIT_USAGE 2
