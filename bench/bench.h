@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "toolgate/provider.h"
 #include "toolgate/toolgate.h"
@@ -20,13 +21,22 @@ typedef struct bench_opts {
     int json;
     int quick;              /* fewer repetitions and smaller loops */
     const char *dev_server; /* scalekit-dev binary; NULL skips the HTTP figures */
-    const char *toolgate;   /* the toolgate command; NULL skips the mcp-proxy figure */
+    const char *toolgate;   /* the toolgate command; NULL skips the mcp-proxy and serve figures */
     const char *mcp_server; /* toolgate-bench-mcp-server */
+    int no_mcp;             /* --no-mcp: skip the mcp-proxy figure */
+    int no_serve;           /* --no-serve: skip the toolgate serve figures */
 } bench_opts;
 
 double bench_now_ns(void);
 bench_figure bench_summarise(double *samples, int n);
 void bench_die(const char *what);
+
+/* Start a server (argv[0] is its path; its stderr ours, or /dev/null when
+ * @p quiet) and read its ready line on stdout: @p ready is a scanf format
+ * with one %d, the port. 0 with *pid and *port set, else -1 (stopped). */
+int bench_start_server(char *const *argv, const char *ready, int quiet, pid_t *pid, int *port);
+/* SIGTERM and wait. */
+void bench_stop_server(pid_t pid);
 
 /* The keys every figure uses: BENCH_ACCOUNTS (tool, connection, identifier). */
 typedef struct bench_keys {
@@ -73,6 +83,8 @@ typedef struct bench_results {
     int have_mcp;
     double mcp_direct_p50_us, mcp_direct_p99_us, mcp_proxy_p50_us, mcp_proxy_p99_us;
     int mcp_calls;          /* round trips measured on each side */
+    int have_serve;
+    bench_figure serve_p50_us, serve_p99_us, serve_cps_2t, process_p50_us, process_cps_2t;
 } bench_results;
 
 void bench_hit_figures(const bench_opts *o, const bench_keys *k, bench_results *r);
@@ -81,6 +93,7 @@ void bench_memory_figure(const bench_opts *o, bench_results *r);
 int bench_http_figures(const bench_opts *o, bench_results *r);
 void bench_crafted_figure(const bench_opts *o, const bench_keys *k, bench_results *r);
 int bench_mcp_figures(const bench_opts *o, bench_results *r);
+int bench_serve_figures(const bench_opts *o, bench_results *r);
 void bench_hit_loop(long n);
 
 #endif

@@ -1,8 +1,14 @@
-/* Timing, statistics, the keys and the in-process provider. */
+/* Timing, statistics, the keys, the in-process provider, and starting the
+ * servers the HTTP figures run against. */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -28,6 +34,45 @@ bench_figure bench_summarise(double *samples, int n)
     f.median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
     f.reps = n;
     return f;
+}
+
+int bench_start_server(char *const *argv, const char *ready, int quiet, pid_t *pid, int *port)
+{
+    int out[2];
+    char line[256];
+    FILE *f;
+
+    if (pipe(out) != 0)
+        return -1;
+    *pid = fork();
+    if (*pid < 0)
+        return -1;
+    if (*pid == 0) {
+        int null = quiet ? open("/dev/null", O_WRONLY) : -1;
+        dup2(out[1], 1);
+        if (null >= 0)
+            dup2(null, 2);
+        close(out[0]);
+        close(out[1]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(out[1]);
+    f = fdopen(out[0], "r");
+    if (!f || !fgets(line, sizeof line, f) || sscanf(line, ready, port) != 1) {
+        if (f)
+            fclose(f);
+        bench_stop_server(*pid);
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
+void bench_stop_server(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
 }
 
 void bench_die(const char *what)

@@ -2,11 +2,9 @@
  * (expired entry, token cached), single flight (64 threads, one key), and a
  * peer-style check (one HTTP request per check, no cache). */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -67,41 +65,13 @@ static json_object *dev_call(const dev_server *s, const char *method, const char
 
 static int dev_start(dev_server *s, const char *path)
 {
-    int out[2];
-    char line[256];
-    FILE *f;
+    char *const argv[] = { (char *)path, "--port", "0", NULL };
 
-    if (pipe(out) != 0)
+    if (bench_start_server(argv, "scalekit-dev listening on http://127.0.0.1:%d", 0, &s->pid,
+                           &s->port) != 0)
         return -1;
-    s->pid = fork();
-    if (s->pid < 0)
-        return -1;
-    if (s->pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        execl(path, path, "--port", "0", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    f = fdopen(out[0], "r");
-    if (!f || !fgets(line, sizeof line, f) ||
-        sscanf(line, "scalekit-dev listening on http://127.0.0.1:%d", &s->port) != 1) {
-        if (f)
-            fclose(f);
-        kill(s->pid, SIGTERM);
-        waitpid(s->pid, NULL, 0);
-        return -1;
-    }
-    fclose(f);
     snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
     return 0;
-}
-
-static void dev_stop(dev_server *s)
-{
-    kill(s->pid, SIGTERM);
-    waitpid(s->pid, NULL, 0);
 }
 
 static void dev_account(const dev_server *s, const char *id, const char *status)
@@ -314,7 +284,7 @@ int bench_http_figures(const bench_opts *o, bench_results *res)
     bench_miss(o, &s, res);
     bench_single_flight(&s, res);
     bench_peer_style(o, &s, res);
-    dev_stop(&s);
+    bench_stop_server(s.pid);
     curl_global_cleanup();
     return 0;
 }

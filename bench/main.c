@@ -3,6 +3,7 @@
  * in one run. Prints a table, or one JSON object with --json.
  *
  *   toolgate-bench [--json] [--quick] [--dev-server PATH] [--no-http]
+ *                  [--toolgate PATH] [--no-serve]
  *   toolgate-bench --hit-loop N     (for callgrind: exactly N cache hits)
  */
 #include <stdio.h>
@@ -22,21 +23,24 @@
 static void usage(FILE *out)
 {
     fputs("usage: toolgate-bench [--json] [--quick] [--dev-server PATH | --no-http] [--no-mcp]\n"
+          "                      [--no-serve]\n"
           "       toolgate-bench --hit-loop N\n"
           "\n"
           "Measures the check's hit path against a bare uthash lookup, blocked hits,\n"
           "two-thread scaling, allocations per hit, memory per cached account and,\n"
           "with the Scalekit dev server, misses, single flight and a peer-style\n"
-          "uncached check, and an allowed tools/call through `toolgate mcp-proxy`\n"
-          "against the same MCP server called directly (p50 and p99). Each other\n"
-          "timed figure is the median of several repetitions after a warm-up, with\n"
-          "min and max.\n"
+          "uncached check, an allowed tools/call through `toolgate mcp-proxy`\n"
+          "against the same MCP server called directly (p50 and p99), and a check\n"
+          "through `toolgate serve` over loopback against a `toolgate check` process\n"
+          "per call. Each other timed figure is the median of several repetitions\n"
+          "after a warm-up, with min and max.\n"
           "\n"
           "  --json            one JSON object instead of a table\n"
           "  --quick           fewer and shorter repetitions\n"
           "  --dev-server PATH scalekit-dev binary (default: the one built with this)\n"
           "  --no-http         skip the figures that need the dev server\n"
           "  --no-mcp          skip the mcp-proxy figure\n"
+          "  --no-serve        skip the figures of toolgate serve\n"
           "  --hit-loop N      warm the cache, then make N hits and exit (for callgrind)\n",
           out);
 }
@@ -88,6 +92,18 @@ static void print_json(const bench_results *r)
              "  \"mcp_proxy_p50_us\": null,\n  \"mcp_proxy_p99_us\": null,\n"
              "  \"mcp_added_p50_us\": null,\n  \"mcp_added_p99_us\": null,");
     }
+    if (r->have_serve) {
+        json_figure("serve_check_p50_us", r->serve_p50_us.median, 0);
+        json_figure("serve_check_p99_us", r->serve_p99_us.median, 0);
+        json_figure("serve_checks_per_s_2t", r->serve_cps_2t.median, 0);
+        json_figure("process_check_p50_us", r->process_p50_us.median, 0);
+        json_figure("process_checks_per_s_2t", r->process_cps_2t.median, 0);
+        json_figure("serve_speedup_p50", r->process_p50_us.median / r->serve_p50_us.median, 0);
+    } else {
+        puts("  \"serve_check_p50_us\": null,\n  \"serve_check_p99_us\": null,\n"
+             "  \"serve_checks_per_s_2t\": null,\n  \"process_check_p50_us\": null,\n"
+             "  \"process_checks_per_s_2t\": null,\n  \"serve_speedup_p50\": null,");
+    }
     json_figure("bytes_per_entry_1m", r->bytes_per_entry_1m, 1);
     puts("}");
 }
@@ -127,6 +143,17 @@ static void print_table(const bench_results *r)
     } else {
         puts("(HTTP figures skipped: no dev server)");
     }
+    if (r->have_serve) {
+        row("serve: check, keep-alive, p50", &r->serve_p50_us, "us", "(<= 50)");
+        row("serve: check, keep-alive, p99", &r->serve_p99_us, "us", "");
+        row("serve: checks/s, 2 client threads", &r->serve_cps_2t, "1/s", "(>= 20000)");
+        snprintf(note, sizeof note, "serve is %.0fx faster",
+                 r->process_p50_us.median / r->serve_p50_us.median);
+        row("baseline: process per check, p50", &r->process_p50_us, "us", note);
+        row("baseline: processes/s, 2 threads", &r->process_cps_2t, "1/s", "");
+    } else {
+        puts("(serve figures skipped: no toolgate command)");
+    }
     printf("%-34s %12.1f %38s (<= 256)\n", "bytes per cached account at 1M", r->bytes_per_entry_1m,
            "");
     if (r->have_mcp) {
@@ -146,7 +173,7 @@ static void print_table(const bench_results *r)
 int main(int argc, char **argv)
 {
     static bench_keys keys;
-    bench_opts o = { 0, 0, TG_BENCH_DEV_SERVER, TG_BENCH_TOOLGATE, TG_BENCH_MCP_SERVER };
+    bench_opts o = { 0, 0, TG_BENCH_DEV_SERVER, TG_BENCH_TOOLGATE, TG_BENCH_MCP_SERVER, 0, 0 };
     bench_results r;
     int i;
 
@@ -159,9 +186,11 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--no-http") == 0) {
             o.dev_server = NULL;
         } else if (strcmp(argv[i], "--no-mcp") == 0) {
-            o.toolgate = NULL;
+            o.no_mcp = 1;
         } else if (strcmp(argv[i], "--dev-server") == 0 && i + 1 < argc) {
             o.dev_server = argv[++i];
+        } else if (strcmp(argv[i], "--no-serve") == 0) {
+            o.no_serve = 1;
         } else if (strcmp(argv[i], "--hit-loop") == 0 && i + 1 < argc) {
             char *end;
             long n = strtol(argv[++i], &end, 10);
@@ -194,10 +223,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "measuring misses against the dev server...\n");
         r.have_http = bench_http_figures(&o, &r) == 0;
     }
-    if (o.toolgate) {
+    if (o.toolgate && !o.no_mcp) {
         if (!o.json)
             fprintf(stderr, "measuring tools/call through mcp-proxy...\n");
         bench_mcp_figures(&o, &r);
+    }
+    if (o.toolgate && !o.no_serve) {
+        if (!o.json)
+            fprintf(stderr, "measuring toolgate serve against a process per check...\n");
+        r.have_serve = bench_serve_figures(&o, &r) == 0;
     }
     if (!o.json)
         fprintf(stderr, "measuring memory at 1,000,000 accounts...\n");

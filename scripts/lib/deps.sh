@@ -15,6 +15,9 @@ TOOLGATE_PACKAGES=(
     libssl-dev
     valgrind
     curl
+    # promtool, which checks the metrics of `toolgate serve` (a test);
+    # installing it on a machine with systemd also starts a Prometheus there.
+    prometheus
 )
 
 # Node.js and npm run the MCP schema test (tests/mcp_schema/run.sh); Debian 12
@@ -49,9 +52,11 @@ toolgate_missing_command_packages() {
     done
 }
 
-# Succeed when the Debian package is installed.
+# Succeed when the Debian package is installed. (Not `dpkg -s | grep -q`:
+# grep stops at the first match, and under pipefail the SIGPIPE dpkg then
+# gets on a long status, such as prometheus's, would read as "missing".)
 toolgate_package_installed() {
-    dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
+    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
 
 # Print the packages of TOOLGATE_PACKAGES that are not installed, and those of

@@ -25,6 +25,9 @@ static const struct {
     { "timestamp", CLI_OPT_WEBHOOK_TIMESTAMP }, { "signature", CLI_OPT_WEBHOOK_SIGNATURE },
     { "now", CLI_OPT_NOW },               { "verbose", CLI_OPT_VERBOSE },
     { "poll-ms", CLI_OPT_POLL_MS },
+    { "server", CLI_OPT_SERVER },         { "listen", CLI_OPT_LISTEN },
+    { "unix", CLI_OPT_UNIX },             { "webhook-secret-env", CLI_OPT_WEBHOOK_SECRET_ENV },
+    { "api-token-env", CLI_OPT_API_TOKEN_ENV },
 };
 #define CLI_N_FLAGS (sizeof cli_flags / sizeof cli_flags[0])
 
@@ -144,6 +147,19 @@ static int cli_check_request_id(const cli_command *cmd, const cli_args *args)
     return 0;
 }
 
+/* The name of an environment variable: non-empty, no '='. */
+static int cli_env_name(const cli_command *cmd, const char *flag, const char *value,
+                        const char **out)
+{
+    if (!value[0] || strchr(value, '=')) {
+        cli_error("%s: --%s needs the name of an environment variable, not \"%s\"", cmd->name,
+                  flag, value);
+        return CLI_EXIT_USAGE;
+    }
+    *out = value;
+    return 0;
+}
+
 static int cli_store(const cli_command *cmd, unsigned bit, const char *value, cli_args *out)
 {
     switch (bit) {
@@ -185,14 +201,27 @@ static int cli_store(const cli_command *cmd, unsigned bit, const char *value, cl
                       cmd->name, CLI_MAX_TIMEOUT_S, value);
             return CLI_EXIT_USAGE;
         }
+        out->has_timeout = 1;
         break;
     case CLI_OPT_SECRET_ENV:
-        if (!value[0] || strchr(value, '=')) {
-            cli_error("%s: --secret-env needs the name of an environment variable, not \"%s\"",
-                      cmd->name, value);
+        return cli_env_name(cmd, "secret-env", value, &out->secret_env);
+    case CLI_OPT_WEBHOOK_SECRET_ENV:
+        return cli_env_name(cmd, "webhook-secret-env", value, &out->webhook_secret_env);
+    case CLI_OPT_API_TOKEN_ENV:
+        return cli_env_name(cmd, "api-token-env", value, &out->api_token_env);
+    case CLI_OPT_SERVER:
+        if (!value[0]) {
+            cli_error("%s: --server needs a URL (http://HOST:PORT or unix:/PATH), not \"\"",
+                      cmd->name);
             return CLI_EXIT_USAGE;
         }
-        out->secret_env = value;
+        out->server = value;
+        break;
+    case CLI_OPT_LISTEN:
+        out->listen = value;
+        break;
+    case CLI_OPT_UNIX:
+        out->unix_path = value;
         break;
     case CLI_OPT_WEBHOOK_ID:
         out->webhook_id = value;
@@ -317,6 +346,16 @@ int cli_parse_args(const cli_command *cmd, int argc, char **argv, int first, cli
         cli_error("%s: missing \"-- COMMAND [ARG...]\", the MCP server to run; see "
                   "'toolgate %s --help'",
                   cmd->name, cmd->name);
+        return CLI_EXIT_USAGE;
+    }
+    if ((seen & CLI_OPT_SERVER) && (seen & CLI_OPT_CONFIG)) {
+        cli_error("%s: --config and --server exclude each other (the server reads its own "
+                  "configuration)",
+                  cmd->name);
+        return CLI_EXIT_USAGE;
+    }
+    if ((seen & CLI_OPT_LISTEN) && (seen & CLI_OPT_UNIX)) {
+        cli_error("%s: --listen and --unix exclude each other", cmd->name);
         return CLI_EXIT_USAGE;
     }
     return cli_check_request_id(cmd, out);

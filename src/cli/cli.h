@@ -2,6 +2,8 @@
 #ifndef TG_CLI_CLI_H
 #define TG_CLI_CLI_H
 
+#include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,7 +41,14 @@ enum {
     CLI_OPT_VERBOSE = 1u << 12,
     CLI_OPT_POLL_MS = 1u << 13,
     /* "-- COMMAND [ARG...]" ends the options and names a program to run */
-    CLI_OPT_COMMAND = 1u << 14
+    CLI_OPT_COMMAND = 1u << 14,
+    /* check, status, link, wait: ask a `toolgate serve` instead (client mode) */
+    CLI_OPT_SERVER = 1u << 15,
+    /* serve: where to listen, and the variables holding its secrets */
+    CLI_OPT_LISTEN = 1u << 16,
+    CLI_OPT_UNIX = 1u << 17,
+    CLI_OPT_WEBHOOK_SECRET_ENV = 1u << 18,
+    CLI_OPT_API_TOKEN_ENV = 1u << 19
 };
 
 /* Parsed command line. Strings are borrowed from argv. */
@@ -60,6 +69,12 @@ typedef struct cli_args {
     int verbose;             /* --verbose */
     int64_t poll_ms;         /* mcp-proxy: first pause of a completion watch; default 1000 */
     char **command;          /* mcp-proxy: COMMAND [ARG...] after "--", NULL-terminated */
+    int has_timeout;         /* --timeout given */
+    const char *server;      /* --server URL; NULL: $TOOLGATE_SERVER, else local */
+    const char *listen;      /* serve: --listen HOST:PORT */
+    const char *unix_path;   /* serve: --unix PATH */
+    const char *webhook_secret_env; /* serve: variable holding the webhook secret */
+    const char *api_token_env;      /* serve: variable holding the API token */
 } cli_args;
 
 typedef struct cli_command cli_command;
@@ -95,6 +110,10 @@ int cli_parse_args(const cli_command *cmd, int argc, char **argv, int first, cli
  * characters are escaped, so no input can break the line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The same with another prefix (at most 40 bytes), e.g. "toolgate serve: ". */
+void cli_vline(const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 /**
  * Report a failed library call of @p cmd on stderr (one line, with
  * tg_error_message()) and return its exit code: CLI_EXIT_USAGE for TG_EINVAL,
@@ -106,6 +125,16 @@ int cli_report_call(const cli_command *cmd, int rc);
  * failed, from tg_error_message()) and return CLI_EXIT_UNAVAILABLE. */
 int cli_report_unavailable(const cli_command *cmd, int rc);
 
+/* The same two with the detail given (client mode: the server's message). */
+int cli_report_detail(const cli_command *cmd, int rc, const char *detail);
+int cli_report_unavailable_detail(const cli_command *cmd, int rc, const char *detail);
+
+/* What failed, for an UNAVAILABLE decision just made: a copy of
+ * tg_error_message() (anything else the command does may reuse it); "" for
+ * other verdicts. */
+#define CLI_WHY_MAX 512
+void cli_keep_why(const tg_decision *d, char *why, size_t len);
+
 /* Exit code for a verdict: 0, 10, 11, 12; 1 for an unknown value. */
 int cli_exit_for_verdict(tg_verdict v);
 
@@ -114,6 +143,10 @@ int cli_exit_for_verdict(tg_verdict v);
 void cli_log_to_stderr(void);
 
 /* ---- gate_open.c ---- */
+
+/* The configuration file: --config, else $TOOLGATE_CONFIG, else
+ * ./toolgate.json (*defaulted set to 1). Borrowed. */
+const char *cli_config_path(const cli_args *args, int *defaulted);
 
 /**
  * Open the gate named by --config, $TOOLGATE_CONFIG or ./toolgate.json.
@@ -124,11 +157,37 @@ void cli_log_to_stderr(void);
  */
 int cli_open_gate(const cli_args *args, tg_gate **out);
 
-/* ---- output.c ---- */
+/* ---- render.c: the lines status, link and wait print (also served) ---- */
 
 /* Write Unix ms @p ms as RFC 3339 UTC ("2026-11-25T15:10:00Z") into buf
  * (at least 32 bytes). Returns 0, or -1 when ms is not representable. */
 int cli_format_time(int64_t ms, char *buf, size_t len);
+
+/* {"connection","identifier","status"} (status null when the decision has
+ * none), or for TG_FORMAT_TEXT "STATUS: reason" (the verdict when no status
+ * is known). One line without its newline; caller frees; NULL when out of
+ * memory. */
+char *cli_render_status(const char *connection, const char *identifier, const tg_decision *d,
+                        tg_format format);
+
+/* {"link","link_expires_at"}, or for TG_FORMAT_TEXT the link alone. As
+ * cli_render_status(). */
+char *cli_render_link(const char *link, int64_t expires_at_ms, tg_format format);
+
+/* ---- output.c ---- */
+
+/* Write @p text and a newline to stdout and flush. Returns 0, or
+ * CLI_EXIT_FAILURE after reporting (a closed pipe, a full disk). */
+int cli_emit(const char *text);
+
+/**
+ * tg_decision_encode() into a malloc'd buffer with a spare byte, so that
+ * buf[len] may become a newline and buf[len + 1] its NUL. @p len receives
+ * the length without the NUL. NULL on failure, with the library code in *rc_out (TG_ENOMEM when
+ * out of memory).
+ */
+char *cli_encode_decision(const tg_decision *d, tg_format format, const char *request_id,
+                          size_t *len, int *rc_out);
 
 /* Print a decision on stdout as tg_decision_encode() writes it in @p format,
  * wrapped in a JSON-RPC response when @p request_id is not NULL.
@@ -150,5 +209,32 @@ int cli_run_link(const cli_command *cmd, const cli_args *args);
 int cli_run_wait(const cli_command *cmd, const cli_args *args);
 int cli_run_event(const cli_command *cmd, const cli_args *args);
 int cli_run_mcp_proxy(const cli_command *cmd, const cli_args *args);
+int cli_run_serve(const cli_command *cmd, const cli_args *args);
+
+/* ---- interrupt.c ---- */
+
+/* Set once SIGINT or SIGTERM arrives while caught. */
+extern volatile sig_atomic_t cli_interrupted;
+
+typedef struct cli_interrupts {
+    struct sigaction old_int, old_term;
+} cli_interrupts;
+
+/* Catch SIGINT and SIGTERM into cli_interrupted / put the old handlers back. */
+void cli_interrupts_catch(cli_interrupts *saved);
+void cli_interrupts_restore(const cli_interrupts *saved);
+
+/* ---- remote.c: client mode ---- */
+
+/* The server the command asks: --server, else $TOOLGATE_SERVER when no
+ * --config is given; NULL: build a gate locally. */
+const char *cli_server_url(const cli_args *args);
+
+/* check, status, link and wait asked of a `toolgate serve` at @p url: they
+ * print and exit as the local commands do. */
+int cli_remote_check(const cli_command *cmd, const cli_args *args, const char *url);
+int cli_remote_status(const cli_command *cmd, const cli_args *args, const char *url);
+int cli_remote_link(const cli_command *cmd, const cli_args *args, const char *url);
+int cli_remote_wait(const cli_command *cmd, const cli_args *args, const char *url);
 
 #endif

@@ -5,19 +5,27 @@
 
 #define CLI_DEFAULT_CONFIG "./toolgate.json"
 
-int cli_open_gate(const cli_args *args, tg_gate **out)
+const char *cli_config_path(const cli_args *args, int *defaulted)
 {
-    const char *path = args->config, *detail, *hint = "";
-    int defaulted = 0, rc;
+    const char *path = args->config;
 
+    *defaulted = 0;
     if (!path) {
         path = getenv("TOOLGATE_CONFIG");
         if (!path || !path[0]) {
             path = CLI_DEFAULT_CONFIG;
-            defaulted = 1;
+            *defaulted = 1;
         }
     }
+    return path;
+}
 
+int cli_open_gate(const cli_args *args, tg_gate **out)
+{
+    const char *path, *detail, *hint = "";
+    int defaulted, rc;
+
+    path = cli_config_path(args, &defaulted);
     rc = tg_gate_new_from_file(out, path);
     if (rc == TG_OK)
         return CLI_EXIT_OK;

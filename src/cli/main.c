@@ -15,6 +15,11 @@
     "  --verbose             diagnostic lines on stderr: each provider request, its\n"  \
     "                        result and time (never a secret)\n"
 #define CLI_HELP_HELP "  -h, --help            show this help and exit\n"
+#define CLI_SERVER_HELP                                                                  \
+    "  --server URL          ask the `toolgate serve` at URL (http://HOST:PORT or\n"      \
+    "                        unix:/PATH) instead of building a gate here (default:\n"   \
+    "                        $TOOLGATE_SERVER unless --config is given); the API\n"     \
+    "                        token, if it wants one, comes from $TOOLGATE_API_TOKEN\n"
 #define CLI_VALUE_NOTE                                                                   \
     "\nA value may also be written --flag=VALUE (needed when it starts with \"--\").\n"
 
@@ -41,7 +46,7 @@ static const char cli_check_help[] =
     "                                            the link (isError unless ALLOW)\n"
     "  --request-id ID       JSON-RPC id of the request, as JSON (7 or '\"abc\"'):\n"
     "                        an MCP format then prints a whole JSON-RPC response\n"
-        CLI_VERBOSE_HELP CLI_HELP_HELP
+        CLI_SERVER_HELP CLI_VERBOSE_HELP CLI_HELP_HELP
     "\n"
     "Exit status: 0 ALLOW, 10 NEEDS_AUTHORIZATION (the decision carries the link),\n"
     "11 UNAVAILABLE, 12 DENY, 2 bad arguments, input or configuration, 1 other failure.\n"
@@ -56,7 +61,8 @@ static const char cli_status_help[] =
     "\n"
     "Options:\n" CLI_CONFIG_HELP
     "  --connection NAME     connection, e.g. gmail\n"
-    "  --identifier ID       end user, e.g. user_123\n" CLI_FORMAT_HELP CLI_VERBOSE_HELP
+    "  --identifier ID       end user, e.g. user_123\n" CLI_FORMAT_HELP CLI_SERVER_HELP
+        CLI_VERBOSE_HELP
         CLI_HELP_HELP
     "\n"
     "Exit status: 0 ACTIVE, 10 not ACTIVE, 11 provider unavailable, 2 bad arguments,\n"
@@ -72,7 +78,8 @@ static const char cli_link_help[] =
     "\n"
     "Options:\n" CLI_CONFIG_HELP
     "  --connection NAME     connection, e.g. gmail\n"
-    "  --identifier ID       end user, e.g. user_123\n" CLI_FORMAT_HELP CLI_VERBOSE_HELP
+    "  --identifier ID       end user, e.g. user_123\n" CLI_FORMAT_HELP CLI_SERVER_HELP
+        CLI_VERBOSE_HELP
         CLI_HELP_HELP
     "\n"
     "Exit status: 0 success, 11 the provider failed, 2 bad arguments, input or\n"
@@ -91,7 +98,7 @@ static const char cli_wait_help[] =
     "  --connection NAME     connection, e.g. gmail\n"
     "  --identifier ID       end user, e.g. user_123\n"
     "  --timeout SECONDS     give up after this long (default 300; decimals allowed)\n"
-        CLI_FORMAT_HELP CLI_VERBOSE_HELP CLI_HELP_HELP
+        CLI_FORMAT_HELP CLI_SERVER_HELP CLI_VERBOSE_HELP CLI_HELP_HELP
     "\n"
     "Exit status: 0 ACTIVE, 10 timed out while the provider answered, 11 timed out\n"
     "without the provider ever answering, 130 interrupted (SIGINT, SIGTERM), 2 bad\n"
@@ -154,21 +161,63 @@ static const char cli_mcp_proxy_help[] =
     "Exit status: the server's; 2 bad arguments or configuration (before the server\n"
     "starts), 127 COMMAND not found, 126 COMMAND not executable, 1 other failure.\n"
     CLI_VALUE_NOTE;
+static const char cli_serve_help[] =
+    "Usage: toolgate serve [--config FILE] [--listen HOST:PORT | --unix PATH]\n"
+    "                      [--webhook-secret-env VAR] [--api-token-env VAR] [--verbose]\n"
+    "\n"
+    "Run one long-lived gate behind HTTP: for agents in any language (its cache,\n"
+    "single flight and link reuse are shared by all their checks) and to receive\n"
+    "Scalekit's webhooks. Once listening it prints one line on stdout,\n"
+    "\"toolgate serve: listening on URL\"; it logs on stderr.\n"
+    "\n"
+    "  POST /v1/check          {\"tool\",\"identifier\"[,\"format\"][,\"request_id\"]}\n"
+    "  GET  /v1/status         ?connection=&identifier=\n"
+    "  GET  /v1/link           ?connection=&identifier=\n"
+    "  POST /v1/invalidate     {\"connection\",\"identifier\"}\n"
+    "  GET  /v1/wait           ?connection=&identifier=&timeout_ms=  (long poll)\n"
+    "  POST /v1/webhooks/scalekit   Scalekit's deliveries (signed)\n"
+    "  GET  /metrics  /healthz  /readyz\n"
+    "\n"
+    "The commands check, status, link and wait ask such a server with --server URL\n"
+    "(or $TOOLGATE_SERVER).\n"
+    "\n"
+    "Options:\n" CLI_CONFIG_HELP
+    "  --listen HOST:PORT    where to listen (default 127.0.0.1:8777; port 0 picks a\n"
+    "                        free one); HOST is an IPv4 address, [IPv6] or localhost.\n"
+    "                        An address that is not loopback needs --api-token-env\n"
+    "  --unix PATH           listen on a unix socket instead (created mode 0600)\n"
+    "  --webhook-secret-env VAR\n"
+    "                        environment variable holding Scalekit's webhook signing\n"
+    "                        secret (whsec_...); without it the webhook route is 404\n"
+    "  --api-token-env VAR   environment variable holding a token that every /v1/\n"
+    "                        request but the webhook must show as\n"
+    "                        \"Authorization: Bearer <token>\" (else 401)\n"
+    "  --verbose             also log the library's diagnostic lines (each provider\n"
+    "                        request, its result and time; never a secret)\n" CLI_HELP_HELP
+    "\n"
+    "Signals: SIGHUP reloads the configuration (a bad one keeps the running gate and\n"
+    "says why on stderr); SIGTERM or SIGINT stops accepting, lets the requests in\n"
+    "flight finish (at most 5 s) and exits 0.\n"
+    "\n"
+    "Exit status: 0 stopped by SIGTERM or SIGINT, 2 bad arguments or configuration,\n"
+    "1 cannot listen or other failure.\n" CLI_VALUE_NOTE;
 
 const cli_command cli_commands[] = {
     { "check",
       CLI_OPT_CONFIG | CLI_OPT_TOOL | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT | CLI_OPT_REQUEST_ID |
-          CLI_OPT_VERBOSE,
+          CLI_OPT_VERBOSE | CLI_OPT_SERVER,
       CLI_OPT_TOOL | CLI_OPT_IDENTIFIER, cli_check_help, cli_run_check },
     { "status",
-      CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT | CLI_OPT_VERBOSE,
+      CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT | CLI_OPT_VERBOSE |
+          CLI_OPT_SERVER,
       CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER, cli_status_help, cli_run_status },
     { "link",
-      CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT | CLI_OPT_VERBOSE,
+      CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT | CLI_OPT_VERBOSE |
+          CLI_OPT_SERVER,
       CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER, cli_link_help, cli_run_link },
     { "wait",
       CLI_OPT_CONFIG | CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER | CLI_OPT_FORMAT |
-          CLI_OPT_TIMEOUT | CLI_OPT_VERBOSE,
+          CLI_OPT_TIMEOUT | CLI_OPT_VERBOSE | CLI_OPT_SERVER,
       CLI_OPT_CONNECTION | CLI_OPT_IDENTIFIER, cli_wait_help, cli_run_wait },
     { "event",
       CLI_OPT_SECRET_ENV | CLI_OPT_WEBHOOK_ID | CLI_OPT_WEBHOOK_TIMESTAMP |
@@ -179,6 +228,10 @@ const cli_command cli_commands[] = {
     { "mcp-proxy",
       CLI_OPT_CONFIG | CLI_OPT_IDENTIFIER | CLI_OPT_POLL_MS | CLI_OPT_COMMAND | CLI_OPT_VERBOSE,
       CLI_OPT_COMMAND, cli_mcp_proxy_help, cli_run_mcp_proxy },
+    { "serve",
+      CLI_OPT_CONFIG | CLI_OPT_LISTEN | CLI_OPT_UNIX | CLI_OPT_WEBHOOK_SECRET_ENV |
+          CLI_OPT_API_TOKEN_ENV | CLI_OPT_VERBOSE,
+      0, cli_serve_help, cli_run_serve },
     { NULL, 0, 0, NULL, NULL }
 };
 
@@ -200,13 +253,16 @@ static const char cli_main_help[] =
     "          --timestamp SECONDS --signature SIGS    on stdin) and print its event\n"
     "  mcp-proxy [--identifier ID] -- COMMAND [ARG...] gate an MCP server's tools/call\n"
     "                                                  (stdio gateway)\n"
+    "  serve   [--listen HOST:PORT | --unix PATH]      one long-lived gate behind HTTP\n"
     "\n"
     "Every command takes --config FILE (default: $TOOLGATE_CONFIG, then\n"
     "./toolgate.json), --format json|text (default json) and --help. check also\n"
     "prints MCP answers: --format mcp|mcp-input-required|mcp-tool-result.\n"
+    "check, status, link and wait take --server URL (or $TOOLGATE_SERVER) to ask a\n"
+    "`toolgate serve` instead of building a gate; they print and exit the same.\n"
     "event is the exception: it reads no configuration and takes only its own\n"
     "options (see 'toolgate event --help'); mcp-proxy prints no decision and has\n"
-    "no --format (see 'toolgate mcp-proxy --help').\n"
+    "no --format (see 'toolgate mcp-proxy --help'); nor has serve.\n"
     "\n"
     "Exit status:\n"
     "  0   ALLOW, or success\n"
@@ -235,8 +291,8 @@ int main(int argc, char **argv)
     int rc;
 
     if (argc < 2) {
-        cli_error("missing command (check, status, link, wait, event or mcp-proxy); see "
-                  "'toolgate --help'");
+        cli_error("missing command (check, status, link, wait, event, mcp-proxy or serve); "
+                  "see 'toolgate --help'");
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -7,21 +7,18 @@
 
 #define CLI_ERROR_MAX 2048
 
-void cli_error(const char *fmt, ...)
+void cli_vline(const char *prefix, const char *fmt, va_list ap)
 {
     char msg[CLI_ERROR_MAX];
-    char line[CLI_ERROR_MAX * 4 + 32];
+    char line[CLI_ERROR_MAX * 4 + 64];
     size_t i, o = 0;
-    va_list ap;
     int n;
 
-    va_start(ap, fmt);
     n = vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     if (n < 0)
         snprintf(msg, sizeof msg, "(error message could not be formatted)");
 
-    o = (size_t)snprintf(line, sizeof line, "toolgate: ");
+    o = (size_t)snprintf(line, sizeof line, "%.40s", prefix);
     for (i = 0; msg[i]; i++) {
         unsigned char c = (unsigned char)msg[i];
         /* Escape control characters: one failure, one line, whatever the input. */
@@ -37,10 +34,17 @@ void cli_error(const char *fmt, ...)
     fflush(stderr);
 }
 
-int cli_report_call(const cli_command *cmd, int rc)
+void cli_error(const char *fmt, ...)
 {
-    const char *detail = tg_error_message();
+    va_list ap;
 
+    va_start(ap, fmt);
+    cli_vline("toolgate: ", fmt, ap);
+    va_end(ap);
+}
+
+int cli_report_detail(const cli_command *cmd, int rc, const char *detail)
+{
     if (!detail || !detail[0])
         detail = tg_strerror(rc);
     /* Bad input, or a configuration found bad only when first used (e.g.
@@ -76,13 +80,31 @@ void cli_log_to_stderr(void)
     tg_log_set(TG_LOG_DEBUG, cli_log_line, NULL);
 }
 
-int cli_report_unavailable(const cli_command *cmd, int rc)
+int cli_report_call(const cli_command *cmd, int rc)
 {
-    const char *detail = tg_error_message();
+    return cli_report_detail(cmd, rc, tg_error_message());
+}
 
+int cli_report_unavailable_detail(const cli_command *cmd, int rc, const char *detail)
+{
     cli_error("%s: %s: %s", cmd->name, tg_strerror(rc),
               detail && detail[0] ? detail : "no detail");
     return CLI_EXIT_UNAVAILABLE;
+}
+
+int cli_report_unavailable(const cli_command *cmd, int rc)
+{
+    return cli_report_unavailable_detail(cmd, rc, tg_error_message());
+}
+
+void cli_keep_why(const tg_decision *d, char *why, size_t len)
+{
+    const char *msg = tg_error_message();
+
+    if (tg_decision_verdict(d) == TG_VERDICT_UNAVAILABLE && msg && msg[0])
+        snprintf(why, len, "%s", msg);
+    else if (len > 0)
+        why[0] = '\0';
 }
 
 int cli_exit_for_verdict(tg_verdict v)

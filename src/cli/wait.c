@@ -1,19 +1,10 @@
 /* `toolgate wait`: tg_gate_wait until the account is ACTIVE or the time is
  * up; SIGINT or SIGTERM end it with exit 130 (DESIGN §8 of docs/design.md). */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-static volatile sig_atomic_t cli_interrupted;
-
-static void cli_on_signal(int sig)
-{
-    (void)sig;
-    cli_interrupted = 1;
-}
 
 typedef struct cli_wait_view {
     const cli_args *args;
@@ -45,11 +36,14 @@ int cli_run_wait(const cli_command *cmd, const cli_args *args)
 {
     tg_wait_options opts = TG_WAIT_OPTIONS_INIT;
     cli_wait_view view = { args, isatty(STDERR_FILENO), 0 };
-    struct sigaction sa, old_int, old_term;
+    cli_interrupts saved;
+    const char *server = cli_server_url(args);
     tg_gate *gate = NULL;
     tg_decision *d;
     int rc;
 
+    if (server)
+        return cli_remote_wait(cmd, args, server);
     rc = cli_open_gate(args, &gate);
     if (rc != 0)
         return rc;
@@ -60,19 +54,14 @@ int cli_run_wait(const cli_command *cmd, const cli_args *args)
         return CLI_EXIT_FAILURE;
     }
 
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = cli_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    cli_interrupts_catch(&saved);
     opts.timeout_ms = args->timeout_ms;
     opts.cancel = (const volatile int *)&cli_interrupted;
     opts.on_poll = cli_wait_polled;
     opts.ctx = &view;
 
     rc = tg_gate_wait(gate, args->connection, args->identifier, &opts, d);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    cli_interrupts_restore(&saved);
     if (view.tty)
         fputs("\r\033[K", stderr);
 
