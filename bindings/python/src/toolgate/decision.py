@@ -1,0 +1,421 @@
+"""Decisions: what a check answers, as Python values.
+
+A :class:`Decision` holds the values of the JSON object every toolgate
+interface prints (``verdict``, ``tool``, ``connection``, ``identifier``,
+``status``, ``link``, ``link_expires_at``, ``reason``, ``source``,
+``stale``), read from the C decision once, when the check returns. It also
+keeps that C decision until it is garbage collected, so :meth:`Decision.encode`
+can hand it to the library's encoders later; C decisions are recycled through
+a small pool, so a check allocates nothing in C once the pool is warm.
+"""
+from __future__ import annotations
+
+import ctypes
+import enum
+import json
+import time
+from typing import (TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Protocol,
+                    Tuple, Union)
+
+from ._native import ERROR_NAMES
+from .errors import Error, InputError, LibraryNotFoundError, error_for
+
+if TYPE_CHECKING:
+    from ._native import Native
+
+
+class Verdict(str, enum.Enum):
+    """The verdict of a check. Members are strings: ``Verdict.ALLOW == "ALLOW"``."""
+
+    ALLOW = "ALLOW"
+    """The tool may run."""
+    NEEDS_AUTHORIZATION = "NEEDS_AUTHORIZATION"
+    """Blocked: the user must authorize; the decision carries the link."""
+    UNAVAILABLE = "UNAVAILABLE"
+    """Blocked: the authorization service could not answer and the policy is closed."""
+    DENY = "DENY"
+    """Blocked: the configuration forbids the tool."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Status(str, enum.Enum):
+    """A connected account's status. Members are strings: ``Status.ACTIVE == "ACTIVE"``."""
+
+    UNKNOWN = "UNKNOWN"
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    PENDING = "PENDING"
+    PENDING_VERIFICATION = "PENDING_VERIFICATION"
+    REVOKED = "REVOKED"
+    NOT_FOUND = "NOT_FOUND"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class EventResult(str, enum.Enum):
+    """What :meth:`Gate.apply_webhook <toolgate.Gate.apply_webhook>` did with a
+    verified event."""
+
+    APPLIED = "APPLIED"
+    """The cache follows the event."""
+    STALE = "STALE"
+    """Older than what the gate knows for the account: ignored."""
+    DUPLICATE = "DUPLICATE"
+    """An event id seen before: ignored."""
+    IGNORED = "IGNORED"
+    """A type that does not change a status: ignored."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Link(NamedTuple):
+    """An authorization link, from :meth:`Gate.link <toolgate.Gate.link>`."""
+
+    url: str
+    """The link the user opens."""
+    expires_at: Optional[str]
+    """When it expires, RFC 3339 in UTC (``"2026-11-25T15:10:00Z"``); ``None`` when
+    the provider gave no expiry."""
+
+
+# The C enums' order (tg_verdict, tg_status, tg_source, tg_event_result).
+VERDICTS: Tuple[Verdict, ...] = tuple(Verdict)
+STATUSES: Tuple[Status, ...] = tuple(Status)
+SOURCES: Tuple[Optional[str], ...] = (None, "cache", "provider", "shared")
+EVENT_RESULTS: Tuple[EventResult, ...] = tuple(EventResult)
+
+FORMATS = ("json", "text", "mcp", "mcp-input-required", "mcp-tool-result")
+
+
+def rfc3339(unix_ms: int) -> Optional[str]:
+    """Unix milliseconds as the library prints them (seconds, UTC); None for 0."""
+    if unix_ms <= 0:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix_ms // 1000))
+
+
+class _GateUse(Protocol):
+    """What a decision needs from its gate's handle (gate.py): the gate kept open
+    between enter() and leave()."""
+
+    def enter(self) -> ctypes.c_void_p: ...
+
+    def leave(self) -> None: ...
+
+
+class Decision:
+    """The answer of a check.
+
+    Every attribute is read-only. ``verdict`` is what decides: only
+    :attr:`Verdict.ALLOW` lets the tool run (:attr:`allowed`). The other
+    attributes say why, and — for NEEDS_AUTHORIZATION — where the user goes
+    (:attr:`link`). :meth:`to_dict` gives the JSON object of every toolgate
+    interface; :meth:`encode` gives the decision in the library's encodings,
+    the MCP answers included.
+    """
+
+    __slots__ = ("_d", "_gate", "_verdict", "_tool", "_connection", "_identifier", "_status",
+                 "_link", "_link_expires_ms", "_reason", "_source", "_stale")
+
+    _d: Optional[ctypes.c_void_p]
+    _gate: Optional[_GateUse]
+    _verdict: Verdict
+    _tool: Optional[str]
+    _connection: Optional[str]
+    _identifier: str
+    _status: Optional[Status]
+    _link: Optional[str]
+    _link_expires_ms: int
+    _reason: str
+    _source: Optional[str]
+    _stale: bool
+
+    def __init__(self) -> None:
+        raise TypeError("decisions come from Gate.check, Gate.check_async and Gate.wait")
+
+    def __del__(self) -> None:
+        try:
+            d = self._d
+            if d is not None:
+                if len(idle) < POOL_CAP:
+                    idle.append(d)
+                else:
+                    _native_ref[0].decision_free(d)
+        except Exception:  # not fully built, or interpreter shutdown
+            pass
+
+    @property
+    def verdict(self) -> Verdict:
+        """ALLOW, NEEDS_AUTHORIZATION, UNAVAILABLE or DENY."""
+        return self._verdict
+
+    @property
+    def allowed(self) -> bool:
+        """True exactly when the verdict is ALLOW: the tool may run."""
+        return self._verdict is Verdict.ALLOW
+
+    @property
+    def tool(self) -> Optional[str]:
+        """The tool checked; ``None`` for a check by connection (:meth:`Gate.wait
+        <toolgate.Gate.wait>`)."""
+        return self._tool
+
+    @property
+    def connection(self) -> Optional[str]:
+        """The connection the tool maps to; ``None`` for a tool no rule maps."""
+        return self._connection
+
+    @property
+    def identifier(self) -> str:
+        """The end user checked."""
+        return self._identifier
+
+    @property
+    def status(self) -> Optional[Status]:
+        """The account's status; ``None`` when none is known (an unmapped tool, or a
+        provider that could not tell)."""
+        return self._status
+
+    @property
+    def link(self) -> Optional[str]:
+        """The authorization link; set exactly when the verdict is NEEDS_AUTHORIZATION."""
+        return self._link
+
+    @property
+    def link_expires_at(self) -> Optional[str]:
+        """When :attr:`link` expires, RFC 3339 in UTC; ``None`` without a link or an
+        expiry."""
+        return rfc3339(self._link_expires_ms) if self._link is not None else None
+
+    @property
+    def reason(self) -> str:
+        """One plain sentence saying why; safe to show to a user or a model."""
+        return self._reason
+
+    @property
+    def source(self) -> Optional[str]:
+        """Where the status came from: ``"cache"``, ``"provider"``, ``"shared"``
+        (another process, through the shared tier), or ``None`` when no status was
+        needed."""
+        return self._source
+
+    @property
+    def stale(self) -> bool:
+        """True only when the ``"stale"`` policy served an expired ACTIVE entry
+        because the provider failed."""
+        return self._stale
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The decision as the JSON object every toolgate interface prints: the
+        same keys, in the same order, absent values ``None``."""
+        status = self._status
+        return {
+            "verdict": self._verdict.value,
+            "tool": self._tool,
+            "connection": self._connection,
+            "identifier": self._identifier,
+            "status": status.value if status is not None else None,
+            "link": self._link,
+            "link_expires_at": self.link_expires_at,
+            "reason": self._reason,
+            "source": self._source,
+            "stale": self._stale,
+        }
+
+    def encode(self, format: str = "json", request_id: Union[int, str, None] = None) -> str:
+        """The decision in one of the library's encodings.
+
+        :param format: ``"json"`` (the object of :meth:`to_dict`), ``"text"`` (one
+            line for a person), ``"mcp"`` (an MCP ``URLElicitationRequiredError``,
+            -32042, for NEEDS_AUTHORIZATION), ``"mcp-input-required"`` or
+            ``"mcp-tool-result"`` (a ``CallToolResult``).
+        :param request_id: the JSON-RPC id of the request (a string, or an integer
+            that fits in 64 bits); with it, the MCP formats are a complete JSON-RPC
+            response.
+        :raises InputError: an unknown format or a bad request id.
+        :raises Error: the decision was copied (pickled) from elsewhere, or its gate
+            is closed: only a decision of an open gate can be encoded.
+        """
+        if not _native_ref or self._d is None or self._gate is None:
+            raise Error("toolgate: only a decision made by a gate in this process can be "
+                        "encoded (this one is a copy)", "ENOTSUP")
+        native = _native_ref[0]
+        fmt = _format_code(native, format)
+        rid = _request_id_json(request_id)
+        self._gate.enter()
+        try:
+            return _read_text(native, lambda buf, size, needed: int(native.decision_encode(
+                self._d, fmt, rid, buf, size, needed)))
+        finally:
+            self._gate.leave()
+
+    def _fields(self) -> Tuple[Any, ...]:
+        return (self._verdict, self._tool, self._connection, self._identifier, self._status,
+                self._link, self._link_expires_ms if self._link is not None else 0,
+                self._reason, self._source, self._stale)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Decision):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items())
+        return f"Decision({inner})"
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # A copy carries the values, not the C decision: it cannot be encoded.
+        return (_detached, self._fields())
+
+
+def _detached(*fields: Any) -> Decision:
+    x: Decision = object.__new__(Decision)
+    x._d = None
+    x._gate = None
+    (x._verdict, x._tool, x._connection, x._identifier, x._status, x._link,
+     x._link_expires_ms, x._reason, x._source, x._stale) = fields
+    return x
+
+
+def _format_code(native: "Native", name: str) -> int:
+    if not isinstance(name, str):
+        raise TypeError(f"format must be a str, not {type(name).__name__}")
+    out = ctypes.c_int()
+    if "\0" in name or native.format_parse(name.encode(), ctypes.byref(out)) != 0:
+        raise InputError(f"toolgate: unknown format {name!r}: one of {', '.join(FORMATS)}",
+                         "EINVAL")
+    return out.value
+
+
+def _request_id_json(request_id: Union[int, str, None]) -> Optional[bytes]:
+    if request_id is None:
+        return None
+    if isinstance(request_id, bool) or not isinstance(request_id, (int, str)):
+        raise TypeError("request_id must be an int, a str or None, not "
+                        f"{type(request_id).__name__}")
+    return json.dumps(request_id).encode()
+
+
+def _read_text(native: "Native", call: Callable[[Any, int, Any], int]) -> str:
+    """Run a caller-buffer C function, growing the buffer once if it says so."""
+    size = 4096
+    needed = ctypes.c_size_t()
+    for _ in range(2):
+        buf = ctypes.create_string_buffer(size)
+        rc = call(buf, size, ctypes.byref(needed))
+        if rc == 0:
+            return buf.value.decode("utf-8", "replace")
+        if rc != -6 or needed.value <= size:  # TG_EBUFS
+            break
+        size = needed.value
+    raise error_for(_code_name(rc), native.last_error(rc))
+
+
+def _code_name(rc: int) -> str:
+    return ERROR_NAMES.get(rc, "EUNKNOWN")
+
+
+# Idle C decisions, so a check allocates none once warm. Shared by every gate
+# and thread: list.pop and list.append are atomic under the GIL. Bounded, so a
+# burst of decisions kept alive does not pin their memory for good.
+POOL_CAP = 64
+idle: List[ctypes.c_void_p] = []
+_native_ref: List["Native"] = []  # the loaded library, once make_builder ran
+
+
+def new_decision() -> ctypes.c_void_p:
+    """A C decision: an idle one, else a new one."""
+    if idle:
+        try:
+            return idle.pop()
+        except IndexError:  # another thread took the last one
+            pass
+    p = _native_ref[0].decision_new()
+    if not p:
+        raise MemoryError("toolgate: out of memory allocating a decision")
+    return ctypes.c_void_p(p)
+
+
+def release(d: ctypes.c_void_p) -> None:
+    """Give back a C decision no Decision owns."""
+    try:
+        if len(idle) < POOL_CAP:
+            idle.append(d)
+        else:
+            _native_ref[0].decision_free(d)
+    except Exception:  # interpreter shutdown: the process frees everything
+        pass
+
+
+Builder = Callable[[ctypes.c_void_p, _GateUse, Optional[str], str, Any], Decision]
+UNKNOWN_CONNECTION: Any = object()  # build(): read the connection from the C decision
+
+
+def make_builder(native: "Native") -> Builder:
+    """The function that turns a filled C decision into a :class:`Decision`.
+
+    Called once per loaded library. It binds the getters locally: this runs on
+    every check, so it makes the fewest calls the contract allows (a link only
+    for NEEDS_AUTHORIZATION, staleness only for ALLOW, ``has_status`` only when
+    the status reads UNKNOWN).
+    """
+    for i, v in enumerate(VERDICTS):
+        if native.verdict_name(i) != v.value.encode():
+            raise LibraryNotFoundError(f"toolgate: {native.path} names verdict {i} "
+                                       f"{native.verdict_name(i)!r}, not {v.value!r}")
+    for i, s in enumerate(STATUSES):
+        if native.status_name(i) != s.value.encode():
+            raise LibraryNotFoundError(f"toolgate: {native.path} names status {i} "
+                                       f"{native.status_name(i)!r}, not {s.value!r}")
+    if not _native_ref:
+        _native_ref.append(native)
+
+    verdict_of = native.d_verdict
+    status_of = native.d_status
+    has_status_of = native.d_has_status
+    source_of = native.d_source
+    stale_of = native.d_stale
+    reason_of = native.d_reason
+    connection_of = native.d_connection
+    link_of = native.d_link
+    link_expires_of = native.d_link_expires_at
+    verdicts, statuses, sources = VERDICTS, STATUSES, SOURCES
+    allow, needs_authorization = Verdict.ALLOW, Verdict.NEEDS_AUTHORIZATION
+    unknown_connection = UNKNOWN_CONNECTION
+    new = object.__new__
+
+    def build(d: ctypes.c_void_p, gate: _GateUse, tool: Optional[str], identifier: str,
+              connection: Any) -> Decision:
+        x: Decision = new(Decision)
+        x._d = d
+        x._gate = gate
+        x._tool = tool
+        x._identifier = identifier
+        v = verdicts[verdict_of(d)]
+        x._verdict = v
+        if connection is unknown_connection:
+            raw = connection_of(d)
+            connection = raw.decode() if raw is not None else None
+        x._connection = connection
+        s = status_of(d)
+        x._status = statuses[s] if s or has_status_of(d) else None
+        x._source = sources[source_of(d)]
+        x._stale = v is allow and stale_of(d) != 0
+        x._reason = reason_of(d).decode("utf-8", "replace")
+        if v is needs_authorization:
+            raw = link_of(d)
+            x._link = raw.decode("utf-8", "replace") if raw is not None else None
+            x._link_expires_ms = link_expires_of(d)
+        else:
+            x._link = None
+            x._link_expires_ms = 0
+        return x
+
+    return build
