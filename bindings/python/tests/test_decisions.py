@@ -5,7 +5,8 @@ import copy
 import json
 import pickle
 import re
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable, Dict
 
 import pytest
 
@@ -19,9 +20,10 @@ RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 OpenGate = Callable[[str], toolgate.Gate]
 
 
-def library_json(decision: Decision) -> dict:
+def library_json(decision: Decision) -> Dict[str, Any]:
     """The library's own JSON for the decision (tg_decision_to_json's object)."""
-    return json.loads(decision.encode("json"))
+    result: Dict[str, Any] = json.loads(decision.encode("json"))
+    return result
 
 
 def test_allow_from_provider_then_cache(gate: toolgate.Gate) -> None:
@@ -144,6 +146,7 @@ def test_to_dict_has_exactly_the_keys_in_order(gate: toolgate.Gate) -> None:
 def test_encodings(gate: toolgate.Gate) -> None:
     blocked = gate.check("gmail_send_email", "user_456")
     text = blocked.encode("text")
+    assert blocked.link is not None
     assert "\n" not in text and text.startswith("NEEDS_AUTHORIZATION") and blocked.link in text
     mcp = json.loads(blocked.encode("mcp", request_id=7))
     assert mcp["jsonrpc"] == "2.0" and mcp["id"] == 7
@@ -174,6 +177,23 @@ def test_encode_rejects_bad_arguments(gate: toolgate.Gate) -> None:
         d.encode("mcp", request_id=True)
     with pytest.raises(TypeError):
         d.encode(3)  # type: ignore[arg-type]
+
+
+def test_long_encodings(tmp_path: Path, open_gate: OpenGate) -> None:
+    # A long link and identifier: encodings past the first 4 KiB buffer.
+    accounts = AccountsFile(tmp_path / "long.json")
+    accounts.write([])
+    body = json.loads(accounts.path.read_text())
+    body["link_base"] = "https://connect.example.com/" + "a" * 900
+    accounts.path.write_text(json.dumps(body))
+    gate = open_gate(file_config(accounts))
+    identifier = "u" * 500
+    d = gate.check("gmail_send_email", identifier)
+    assert d.link is not None and len(d.link) > 1400
+    for fmt in ("mcp", "mcp-input-required", "mcp-tool-result"):
+        text = d.encode(fmt, request_id="r" * 900)
+        assert json.loads(text) and identifier in text
+    assert len(d.encode("mcp", request_id="r" * 900)) > 4096
 
 
 def test_values_equality_and_repr(gate: toolgate.Gate) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from typing import Any, Callable, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 
@@ -138,12 +138,12 @@ def test_async_function(gate: toolgate.Gate) -> None:
 
 
 def test_async_identifier(gate: toolgate.Gate) -> None:
-    async def who(session: dict) -> str:
+    async def who(session: Dict[str, str]) -> str:
         await asyncio.sleep(0)
         return str(session["user"])
 
     @gate.guard("gmail_read", identifier=who)
-    async def read(session: dict) -> str:
+    async def read(session: Dict[str, str]) -> str:
         return "mail"
 
     async def main() -> None:
@@ -161,7 +161,7 @@ class CountingExecutor(concurrent.futures.ThreadPoolExecutor):
         super().__init__(max_workers=2)
         self.submitted = 0
 
-    def submit(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
         self.submitted += 1
         return super().submit(*args, **kwargs)
 

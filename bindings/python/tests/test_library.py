@@ -15,7 +15,7 @@ from toolgate import _native
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
-def run_python(code: str, library: Optional[str]) -> subprocess.CompletedProcess:
+def run_python(code: str, library: Optional[str]) -> "subprocess.CompletedProcess[str]":
     env: Dict[str, str] = {k: v for k, v in os.environ.items() if k != "TOOLGATE_LIBRARY"}
     env["PYTHONPATH"] = SRC
     if library is not None:

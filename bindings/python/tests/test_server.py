@@ -34,12 +34,20 @@ def test_allow_and_authorize_through_the_link(dev_server: DevServer,
     assert gate.check("gmail_send_email", "user_456").allowed
 
 
-def test_single_flight_across_threads(dev_server: DevServer, open_gate: OpenGate) -> None:
+def slow_status_gate(dev_server: DevServer, open_gate: OpenGate,
+                     latency_ms: int) -> toolgate.Gate:
+    """A gate whose next status request (for the ACTIVE gmail|user_123) sleeps
+    latency_ms in the server before it reads the account; counters zeroed."""
     dev_server.set_account("gmail", "user_123", "ACTIVE")
     gate = open_gate(dev_server.config())
     gate.link("gmail", "warm_up_the_token")  # the access token, fetched once
     dev_server.reset()
-    dev_server.fault(latency_ms=500, routes="/api/v1/connected_accounts/details")
+    dev_server.fault(latency_ms=latency_ms, routes="/api/v1/connected_accounts/details")
+    return gate
+
+
+def test_single_flight_across_threads(dev_server: DevServer, open_gate: OpenGate) -> None:
+    gate = slow_status_gate(dev_server, open_gate, 500)
     start = threading.Barrier(16)
     results: List[toolgate.Decision] = []
 
@@ -66,12 +74,7 @@ def test_link_reuse(dev_server: DevServer, open_gate: OpenGate) -> None:
 
 
 def test_a_miss_releases_the_gil(dev_server: DevServer, open_gate: OpenGate) -> None:
-    dev_server.set_account("gmail", "user_123", "ACTIVE")
-    gate = open_gate(dev_server.config())
-    gate.link("gmail", "warm_up_the_token")
-    dev_server.reset()
-    # The status request sleeps 4 s in the server before it reads the account.
-    dev_server.fault(latency_ms=4000, routes="/api/v1/connected_accounts/details")
+    gate = slow_status_gate(dev_server, open_gate, 4000)
     results: List[toolgate.Decision] = []
     checker = threading.Thread(
         target=lambda: results.append(gate.check("gmail_send_email", "user_123")))
@@ -86,11 +89,7 @@ def test_a_miss_releases_the_gil(dev_server: DevServer, open_gate: OpenGate) -> 
 
 
 def test_an_async_miss_leaves_the_loop_free(dev_server: DevServer, open_gate: OpenGate) -> None:
-    dev_server.set_account("gmail", "user_123", "ACTIVE")
-    gate = open_gate(dev_server.config())
-    gate.link("gmail", "warm_up_the_token")
-    dev_server.reset()
-    dev_server.fault(latency_ms=4000, routes="/api/v1/connected_accounts/details")
+    gate = slow_status_gate(dev_server, open_gate, 4000)
 
     @gate.guard("gmail_send_email", identifier="user_123")
     async def send() -> str:

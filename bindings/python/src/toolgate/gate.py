@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Union, cast
 
 from . import _log
-from ._native import (EBUFS, ECANCELED, EPROVIDER, ERROR_NAMES, EWOULDBLOCK, LINK_MAX,
+from ._native import (ECANCELED, EPROVIDER, ERROR_NAMES, EWOULDBLOCK, LINK_MAX,
                       STATS_LATENCY_BOUNDS, STATS_VERSION, WAIT_OPTIONS_VERSION, Native, Stats,
                       WaitOptions, load)
 from .decision import (EVENT_RESULTS, UNKNOWN_CONNECTION, VERDICTS, Builder, Decision,
@@ -82,12 +82,26 @@ def _closed() -> InputError:
 
 
 class _Miss(Exception):
-    """Internal: the cache cannot answer; the check must ask the provider."""
+    """Internal: the cache cannot answer; the check must ask the provider.
+
+    It owns the C decision until _miss() takes it, and gives it back if that
+    never happens (a task cancelled before its executor ran the check).
+    """
 
     def __init__(self, tb: bytes, ib: bytes, tool: str, identifier: str,
                  d: ctypes.c_void_p) -> None:
         super().__init__()
-        self.args_ = (tb, ib, tool, identifier, d)
+        self.tb, self.ib, self.tool, self.identifier = tb, ib, tool, identifier
+        self.d: Optional[ctypes.c_void_p] = d
+
+    def take(self) -> ctypes.c_void_p:
+        d, self.d = self.d, None
+        assert d is not None
+        return d
+
+    def __del__(self) -> None:
+        if self.d is not None:
+            release(self.d)
 
 
 class _Handle:
@@ -276,23 +290,28 @@ class Gate:
             memo[tool] = decision._connection
         return decision
 
-    def _miss(self, miss: _Miss) -> Decision:
-        """The full check, asking the provider; blocks with the GIL released."""
-        tb, ib, tool, identifier, d = miss.args_
+    def _call(self, fn: Callable[..., int], *args: Any) -> int:
+        """Run a C function of the gate that may block: the gate kept open for its
+        length, its failure (rc < 0) raised with the detail read on this thread."""
+        ptr = self._h.enter()
         try:
-            ptr = self._h.enter()
-        except BaseException:
-            release(d)
-            raise
-        try:
-            rc = self._n.check(ptr, tb, ib, d)
-            err = _error(self._n, rc) if rc else None
+            rc = int(fn(ptr, *args))
+            err = _error(self._n, rc) if rc < 0 else None
         finally:
             self._h.leave()
         if err is not None:
-            release(d)
             raise err
-        return self._build(d, self._h, tool, identifier, UNKNOWN_CONNECTION)
+        return rc
+
+    def _miss(self, miss: _Miss) -> Decision:
+        """The full check, asking the provider; blocks with the GIL released."""
+        d = miss.take()
+        try:
+            self._call(self._n.check, miss.tb, miss.ib, d)
+        except BaseException:
+            release(d)
+            raise
+        return self._build(d, self._h, miss.tool, miss.identifier, UNKNOWN_CONNECTION)
 
     def check(self, tool: str, identifier: str) -> Decision:
         """May ``tool`` run for the end user ``identifier``?
@@ -327,18 +346,10 @@ class Gate:
         ib = _text("identifier", identifier)
         d = new_decision()
         try:
-            ptr = self._h.enter()
+            self._call(self._n.check_connection, cb, ib, d)
         except BaseException:
             release(d)
             raise
-        try:
-            rc = self._n.check_connection(ptr, cb, ib, d)
-            err = _error(self._n, rc) if rc else None
-        finally:
-            self._h.leave()
-        if err is not None:
-            release(d)
-            raise err
         return self._build(d, self._h, None, identifier, connection)
 
     def status(self, connection: str, identifier: str) -> Optional[Status]:
@@ -359,23 +370,10 @@ class Gate:
         """
         cb = _text("connection", connection)
         ib = _text("identifier", identifier)
-        size = LINK_MAX + 1
-        needed = ctypes.c_size_t()
+        # Room for the longest link a provider may hand out.
+        buf = ctypes.create_string_buffer(LINK_MAX + 1)
         expires = ctypes.c_int64()
-        ptr = self._h.enter()
-        try:
-            for _ in range(2):
-                buf = ctypes.create_string_buffer(size)
-                rc = self._n.link(ptr, cb, ib, buf, size, ctypes.byref(needed),
-                                  ctypes.byref(expires))
-                if rc != EBUFS or needed.value <= size:
-                    break
-                size = needed.value
-            err = _error(self._n, rc) if rc else None
-        finally:
-            self._h.leave()
-        if err is not None:
-            raise err
+        self._call(self._n.link, cb, ib, buf, len(buf), None, ctypes.byref(expires))
         return Link(buf.value.decode("utf-8", "replace"), rfc3339(expires.value))
 
     def invalidate(self, connection: Optional[str] = None,
@@ -388,14 +386,7 @@ class Gate:
         """
         cb = _opt_text("connection", connection)
         ib = _opt_text("identifier", identifier)
-        ptr = self._h.enter()
-        try:
-            rc = self._n.invalidate(ptr, cb, ib)
-            err = _error(self._n, rc) if rc else None
-        finally:
-            self._h.leave()
-        if err is not None:
-            raise err
+        self._call(self._n.invalidate, cb, ib)
 
     # ---- webhooks ---------------------------------------------------------
 
@@ -432,15 +423,8 @@ class Gate:
             now = time.time()
         elif isinstance(now, bool) or not isinstance(now, (int, float)) or not math.isfinite(now):
             raise TypeError("now must be a finite number of Unix seconds")
-        ptr = self._h.enter()
-        try:
-            rc = self._n.apply_webhook(ptr, sb, idb, tsb, sigb, raw, len(raw), int(now))
-            err = _error(self._n, rc) if rc < 0 else None
-        finally:
-            self._h.leave()
-        if err is not None:
-            raise err
-        return EVENT_RESULTS[int(rc)]
+        rc = self._call(self._n.apply_webhook, sb, idb, tsb, sigb, raw, len(raw), int(now))
+        return EVENT_RESULTS[rc]
 
     # ---- waiting for an authorization --------------------------------------
 
@@ -530,14 +514,7 @@ class Gate:
         """
         out = Stats()
         out.version = STATS_VERSION
-        ptr = self._h.enter()
-        try:
-            rc = self._n.stats(ptr, ctypes.byref(out))
-            err = _error(self._n, rc) if rc else None
-        finally:
-            self._h.leave()
-        if err is not None:
-            raise err
+        self._call(self._n.stats, ctypes.byref(out))
         bounds: List[Optional[float]] = [*STATS_LATENCY_BOUNDS, None]
 
         def when(ms: int) -> Optional[float]:
