@@ -7,6 +7,8 @@ provider module that logs) set; the package is imported from ../src.
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Callable, Iterator, List
 
@@ -17,6 +19,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import toolgate  # noqa: E402
 
 from support import ACCOUNTS, AccountsFile, DevServer, file_config, required_env  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_behind() -> Iterator[None]:
+    """Every thread a test starts (its own, a wait's helper) ends with it."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 30
+    while True:
+        # (A thread of C that logged through Python shows as a _DummyThread,
+        # which Python keeps listed for good.)
+        left = [t for t in threading.enumerate() if t not in before and t.is_alive()
+                and not isinstance(t, threading._DummyThread)]
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"threads still running after the test: {left}")
+        time.sleep(0.01)
 
 
 @pytest.fixture

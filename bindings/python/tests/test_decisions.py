@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import pickle
 import re
+import threading
+import weakref
 from pathlib import Path
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List
 
 import pytest
 
@@ -220,12 +223,50 @@ def test_copies_keep_values_but_cannot_encode(gate: toolgate.Gate) -> None:
 
 def test_decisions_outlive_their_gate(accounts: AccountsFile) -> None:
     gate = toolgate.Gate.from_json(file_config(accounts))
-    d = gate.check("gmail_send_email", "user_456")
-    expected = library_json(d)
+    blocked = gate.check("gmail_send_email", "user_456")
+    allowed = gate.check("gmail_send_email", "user_123")
+    expected = library_json(blocked)
+    handle = weakref.ref(gate._h)  # white-box: what owns the C gate
     gate.close()
-    assert d.to_dict() == expected  # values stay
-    with pytest.raises(toolgate.InputError, match="closed"):
-        d.encode("json")  # the encoder needs the gate's names
+    # Decisions stay whole, values not yet read included, and keep the C gate.
+    assert blocked.to_dict() == expected and library_json(blocked) == expected
+    assert allowed.reason == "gmail account of user_123 is ACTIVE"
+    assert handle() is not None
+    del blocked, allowed
+    gc.collect()
+    assert handle() is None  # released once nothing uses it
+
+
+def test_close_releases_at_once_when_unused(accounts: AccountsFile) -> None:
+    gate = toolgate.Gate.from_json(file_config(accounts))
+    assert gate.check("gmail_send_email", "user_123").allowed
+    handle = weakref.ref(gate._h)
+    gate.close()
+    assert handle() is None
+
+
+def test_close_while_other_threads_check(accounts: AccountsFile) -> None:
+    gate = toolgate.Gate.from_json(file_config(accounts))
+    outcomes: List[str] = []
+    start = threading.Barrier(5)
+
+    def checker() -> None:
+        start.wait()
+        try:
+            while True:
+                d = gate.check("gmail_send_email", "user_123")
+                assert d.allowed and d.reason.endswith("ACTIVE")
+        except toolgate.InputError as e:
+            outcomes.append(str(e))
+
+    threads = [threading.Thread(target=checker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    start.wait()
+    gate.close()
+    for t in threads:
+        t.join(timeout=30)
+    assert outcomes == ["toolgate: the gate is closed"] * 4
 
 
 def test_many_decisions_alive_at_once(gate: toolgate.Gate) -> None:

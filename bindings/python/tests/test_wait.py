@@ -82,10 +82,9 @@ def test_ctrl_c_ends_a_wait(gate: toolgate.Gate, how: str) -> None:
     with pytest.raises(KeyboardInterrupt):
         gate.wait("gmail", "user_456", timeout=120)
     t.join()
-    # The wait in C ended too: its helper thread is gone, and close() (which waits
-    # for calls in progress) returns.
+    # The wait in C ended too: its helper thread is gone.
     wait_for(lambda: "toolgate-wait" not in thread_names(), "the wait's thread to end")
-    gate.close()
+    assert gate._h.waits == 0
 
 
 def test_cancelling_wait_async(gate: toolgate.Gate) -> None:
@@ -100,7 +99,7 @@ def test_cancelling_wait_async(gate: toolgate.Gate) -> None:
             await task
 
     asyncio.run(main())  # returns only once the executor's thread is done
-    gate.close()
+    assert gate._h.waits == 0
 
 
 def test_wait_async_woken_by_a_webhook(gate: toolgate.Gate) -> None:
@@ -126,9 +125,9 @@ def test_close_cancels_waits_in_progress(gate: toolgate.Gate) -> None:
     waiters = [threading.Thread(target=wait) for _ in range(3)]
     for w in waiters:
         w.start()
-    # All three have entered the gate (white-box: the handle's count of calls
-    # in progress); close() cancels them, wherever they are.
-    wait_for(lambda: gate._h._busy == 3, "three waits to start")
+    # All three have started (white-box: the waits the gate's handle knows of);
+    # close() cancels them, wherever they are.
+    wait_for(lambda: gate._h.waits == 3, "three waits to start")
     gate.close()
     for w in waiters:
         w.join(timeout=30)

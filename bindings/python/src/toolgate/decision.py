@@ -1,20 +1,25 @@
 """Decisions: what a check answers, as Python values.
 
-A :class:`Decision` holds the values of the JSON object every toolgate
-interface prints (``verdict``, ``tool``, ``connection``, ``identifier``,
-``status``, ``link``, ``link_expires_at``, ``reason``, ``source``,
-``stale``), read from the C decision once, when the check returns. It also
-keeps that C decision until it is garbage collected, so :meth:`Decision.encode`
-can hand it to the library's encoders later; C decisions are recycled through
-a small pool, so a check allocates nothing in C once the pool is warm.
+A :class:`Decision` owns the C decision its check filled, until it is garbage
+collected, and keeps a reference to its gate's handle, so the C gate outlives
+it. The check itself reads only the verdict; the other values (``status``,
+``reason``, ``link``, …) are read from the C decision the first time one of
+them is asked for — most callers only ask ``allowed`` — and
+:meth:`Decision.encode` hands the C decision to the library's encoders at any
+time. C decisions are recycled through a small pool, so a check allocates
+nothing in C once the pool is warm.
+
+Reads of the C decision go through the GIL-holding handle (see _native.py), so
+two Python threads never touch one C decision at once.
 """
 from __future__ import annotations
 
+import collections
 import ctypes
 import enum
 import json
 import time
-from typing import (TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Protocol,
+from typing import (TYPE_CHECKING, Any, Callable, Deque, Dict, List, NamedTuple, Optional,
                     Tuple, Union)
 
 from ._native import ERROR_NAMES
@@ -98,15 +103,6 @@ def rfc3339(unix_ms: int) -> Optional[str]:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix_ms // 1000))
 
 
-class _GateUse(Protocol):
-    """What a decision needs from its gate's handle (gate.py): the gate kept open
-    between enter() and leave()."""
-
-    def enter(self) -> ctypes.c_void_p: ...
-
-    def leave(self) -> None: ...
-
-
 class Decision:
     """The answer of a check.
 
@@ -115,18 +111,20 @@ class Decision:
     attributes say why, and — for NEEDS_AUTHORIZATION — where the user goes
     (:attr:`link`). :meth:`to_dict` gives the JSON object of every toolgate
     interface; :meth:`encode` gives the decision in the library's encodings,
-    the MCP answers included.
+    the MCP answers included. Decisions are values: compare them, pickle them
+    (a copy cannot be encoded), hand them to other threads.
     """
 
-    __slots__ = ("_d", "_gate", "_verdict", "_tool", "_connection", "_identifier", "_status",
-                 "_link", "_link_expires_ms", "_reason", "_source", "_stale")
+    __slots__ = ("_d", "_gate", "_verdict", "_tool", "_identifier", "_read", "_connection",
+                 "_status", "_link", "_link_expires_ms", "_reason", "_source", "_stale")
 
     _d: Optional[ctypes.c_void_p]
-    _gate: Optional[_GateUse]
+    _gate: object  # gate.py's _Handle: keeps the C gate (the names _d points at) alive
     _verdict: Verdict
     _tool: Optional[str]
-    _connection: Optional[str]
     _identifier: str
+    _read: bool  # the values below have been read from the C decision
+    _connection: Optional[str]
     _status: Optional[Status]
     _link: Optional[str]
     _link_expires_ms: int
@@ -148,6 +146,22 @@ class Decision:
         except Exception:  # not fully built, or interpreter shutdown
             pass
 
+    def _read_values(self) -> None:
+        """Read the values past the verdict from the C decision (once)."""
+        native = _native_ref[0]
+        d = self._d
+        connection = native.d_connection(d)
+        self._connection = connection.decode() if connection is not None else None
+        s = native.d_status(d)
+        self._status = STATUSES[s] if s or native.d_has_status(d) else None
+        self._source = SOURCES[native.d_source(d)]
+        self._stale = self._verdict is Verdict.ALLOW and native.d_stale(d) != 0
+        self._reason = native.d_reason(d).decode("utf-8", "replace")
+        link = native.d_link(d) if self._verdict is Verdict.NEEDS_AUTHORIZATION else None
+        self._link = link.decode("utf-8", "replace") if link is not None else None
+        self._link_expires_ms = native.d_link_expires_at(d) if link is not None else 0
+        self._read = True
+
     @property
     def verdict(self) -> Verdict:
         """ALLOW, NEEDS_AUTHORIZATION, UNAVAILABLE or DENY."""
@@ -165,35 +179,45 @@ class Decision:
         return self._tool
 
     @property
-    def connection(self) -> Optional[str]:
-        """The connection the tool maps to; ``None`` for a tool no rule maps."""
-        return self._connection
-
-    @property
     def identifier(self) -> str:
         """The end user checked."""
         return self._identifier
 
     @property
+    def connection(self) -> Optional[str]:
+        """The connection the tool maps to; ``None`` for a tool no rule maps."""
+        if not self._read:
+            self._read_values()
+        return self._connection
+
+    @property
     def status(self) -> Optional[Status]:
         """The account's status; ``None`` when none is known (an unmapped tool, or a
         provider that could not tell)."""
+        if not self._read:
+            self._read_values()
         return self._status
 
     @property
     def link(self) -> Optional[str]:
         """The authorization link; set exactly when the verdict is NEEDS_AUTHORIZATION."""
+        if not self._read:
+            self._read_values()
         return self._link
 
     @property
     def link_expires_at(self) -> Optional[str]:
         """When :attr:`link` expires, RFC 3339 in UTC; ``None`` without a link or an
         expiry."""
-        return rfc3339(self._link_expires_ms) if self._link is not None else None
+        if not self._read:
+            self._read_values()
+        return rfc3339(self._link_expires_ms)
 
     @property
     def reason(self) -> str:
         """One plain sentence saying why; safe to show to a user or a model."""
+        if not self._read:
+            self._read_values()
         return self._reason
 
     @property
@@ -201,17 +225,23 @@ class Decision:
         """Where the status came from: ``"cache"``, ``"provider"``, ``"shared"``
         (another process, through the shared tier), or ``None`` when no status was
         needed."""
+        if not self._read:
+            self._read_values()
         return self._source
 
     @property
     def stale(self) -> bool:
         """True only when the ``"stale"`` policy served an expired ACTIVE entry
         because the provider failed."""
+        if not self._read:
+            self._read_values()
         return self._stale
 
     def to_dict(self) -> Dict[str, Any]:
         """The decision as the JSON object every toolgate interface prints: the
         same keys, in the same order, absent values ``None``."""
+        if not self._read:
+            self._read_values()
         status = self._status
         return {
             "verdict": self._verdict.value,
@@ -220,7 +250,7 @@ class Decision:
             "identifier": self._identifier,
             "status": status.value if status is not None else None,
             "link": self._link,
-            "link_expires_at": self.link_expires_at,
+            "link_expires_at": rfc3339(self._link_expires_ms),
             "reason": self._reason,
             "source": self._source,
             "stale": self._stale,
@@ -237,26 +267,24 @@ class Decision:
             that fits in 64 bits); with it, the MCP formats are a complete JSON-RPC
             response.
         :raises InputError: an unknown format or a bad request id.
-        :raises Error: the decision was copied (pickled) from elsewhere, or its gate
-            is closed: only a decision of an open gate can be encoded.
+        :raises Error: ``ENOTSUP`` for a copy (pickled) of a decision: only the
+            decision a check returned can be encoded.
         """
-        if not _native_ref or self._d is None or self._gate is None:
+        d = self._d
+        if d is None or not _native_ref:
             raise Error("toolgate: only a decision made by a gate in this process can be "
                         "encoded (this one is a copy)", "ENOTSUP")
         native = _native_ref[0]
         fmt = _format_code(native, format)
         rid = _request_id_json(request_id)
-        self._gate.enter()
-        try:
-            return _read_text(native, lambda buf, size, needed: int(native.decision_encode(
-                self._d, fmt, rid, buf, size, needed)))
-        finally:
-            self._gate.leave()
+        return _read_text(native, lambda buf, size, needed: int(native.decision_encode(
+            d, fmt, rid, buf, size, needed)))
 
     def _fields(self) -> Tuple[Any, ...]:
+        if not self._read:
+            self._read_values()
         return (self._verdict, self._tool, self._connection, self._identifier, self._status,
-                self._link, self._link_expires_ms if self._link is not None else 0,
-                self._reason, self._source, self._stale)
+                self._link, self._link_expires_ms, self._reason, self._source, self._stale)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Decision):
@@ -279,6 +307,7 @@ def _detached(*fields: Any) -> Decision:
     x: Decision = object.__new__(Decision)
     x._d = None
     x._gate = None
+    x._read = True
     (x._verdict, x._tool, x._connection, x._identifier, x._status, x._link,
      x._link_expires_ms, x._reason, x._source, x._stale) = fields
     return x
@@ -323,10 +352,10 @@ def _code_name(rc: int) -> str:
 
 
 # Idle C decisions, so a check allocates none once warm. Shared by every gate
-# and thread: list.pop and list.append are atomic under the GIL. Bounded, so a
+# and thread: deque.pop and deque.append are atomic under the GIL. Bounded, so a
 # burst of decisions kept alive does not pin their memory for good.
 POOL_CAP = 64
-idle: List[ctypes.c_void_p] = []
+idle: Deque[ctypes.c_void_p] = collections.deque()  # a deque: no realloc as it empties
 _native_ref: List["Native"] = []  # the loaded library, once make_builder ran
 
 
@@ -354,68 +383,38 @@ def release(d: ctypes.c_void_p) -> None:
         pass
 
 
-Builder = Callable[[ctypes.c_void_p, _GateUse, Optional[str], str, Any], Decision]
-UNKNOWN_CONNECTION: Any = object()  # build(): read the connection from the C decision
+Builder = Callable[[ctypes.c_void_p, object, Optional[str], str], Decision]
 
 
 def make_builder(native: "Native") -> Builder:
     """The function that turns a filled C decision into a :class:`Decision`.
 
-    Called once per loaded library. It binds the getters locally: this runs on
-    every check, so it makes the fewest calls the contract allows (a link only
-    for NEEDS_AUTHORIZATION, staleness only for ALLOW, ``has_status`` only when
-    the status reads UNKNOWN).
+    Runs on every check: it reads the verdict and nothing else (the rest is
+    read when asked for).
     """
     for i, v in enumerate(VERDICTS):
         if native.verdict_name(i) != v.value.encode():
             raise LibraryNotFoundError(f"toolgate: {native.path} names verdict {i} "
                                        f"{native.verdict_name(i)!r}, not {v.value!r}")
-    for i, s in enumerate(STATUSES):
-        if native.status_name(i) != s.value.encode():
+    for i, st in enumerate(STATUSES):
+        if native.status_name(i) != st.value.encode():
             raise LibraryNotFoundError(f"toolgate: {native.path} names status {i} "
-                                       f"{native.status_name(i)!r}, not {s.value!r}")
+                                       f"{native.status_name(i)!r}, not {st.value!r}")
     if not _native_ref:
         _native_ref.append(native)
-
     verdict_of = native.d_verdict
-    status_of = native.d_status
-    has_status_of = native.d_has_status
-    source_of = native.d_source
-    stale_of = native.d_stale
-    reason_of = native.d_reason
-    connection_of = native.d_connection
-    link_of = native.d_link
-    link_expires_of = native.d_link_expires_at
-    verdicts, statuses, sources = VERDICTS, STATUSES, SOURCES
-    allow, needs_authorization = Verdict.ALLOW, Verdict.NEEDS_AUTHORIZATION
-    unknown_connection = UNKNOWN_CONNECTION
+    verdicts = VERDICTS
     new = object.__new__
 
-    def build(d: ctypes.c_void_p, gate: _GateUse, tool: Optional[str], identifier: str,
-              connection: Any) -> Decision:
+    def build(d: ctypes.c_void_p, gate: object, tool: Optional[str],
+              identifier: str) -> Decision:
         x: Decision = new(Decision)
         x._d = d
         x._gate = gate
         x._tool = tool
         x._identifier = identifier
-        v = verdicts[verdict_of(d)]
-        x._verdict = v
-        if connection is unknown_connection:
-            raw = connection_of(d)
-            connection = raw.decode() if raw is not None else None
-        x._connection = connection
-        s = status_of(d)
-        x._status = statuses[s] if s or has_status_of(d) else None
-        x._source = sources[source_of(d)]
-        x._stale = v is allow and stale_of(d) != 0
-        x._reason = reason_of(d).decode("utf-8", "replace")
-        if v is needs_authorization:
-            raw = link_of(d)
-            x._link = raw.decode("utf-8", "replace") if raw is not None else None
-            x._link_expires_ms = link_expires_of(d)
-        else:
-            x._link = None
-            x._link_expires_ms = 0
+        x._verdict = verdicts[verdict_of(d)]
+        x._read = False
         return x
 
     return build

@@ -15,7 +15,7 @@ from . import _log
 from ._native import (ECANCELED, EPROVIDER, ERROR_NAMES, EWOULDBLOCK, LINK_MAX,
                       STATS_LATENCY_BOUNDS, STATS_VERSION, WAIT_OPTIONS_VERSION, Native, Stats,
                       WaitOptions, load)
-from .decision import (EVENT_RESULTS, UNKNOWN_CONNECTION, VERDICTS, Builder, Decision,
+from .decision import (EVENT_RESULTS, VERDICTS, Builder, Decision,
                        EventResult, Link, Status, idle, make_builder, new_decision, release,
                        rfc3339)
 from .errors import Error, InputError, ProviderError, error_for
@@ -24,10 +24,6 @@ PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 Identifier = Union[str, Callable[..., Any]]
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Tools whose connection the gate remembers on the Python side (the rules never
-# change for a gate's life, so a tool's connection never does). Bounded: tool
-# names come from models, and a flood of new ones must not grow memory.
-_TOOL_MEMO_MAX = 1024
 # Longest wait the library is asked for (about 292 years).
 _MAX_TIMEOUT_MS = 2**63 // 1000
 
@@ -46,7 +42,7 @@ def _text(name: str, value: object) -> bytes:
     except UnicodeEncodeError:
         raise InputError(f"toolgate: invalid {name}: not encodable as UTF-8 "
                          "(it holds a lone surrogate)", "EINVAL") from None
-    if b"\0" in raw:
+    if 0 in raw:
         raise InputError(f"toolgate: invalid {name}: it holds a NUL character", "EINVAL")
     return raw
 
@@ -61,7 +57,7 @@ def _path(name: str, value: PathLike) -> bytes:
     except TypeError:
         raise TypeError(f"{name} must be a str, bytes or os.PathLike, not "
                         f"{type(value).__name__}") from None
-    if b"\0" in raw:
+    if 0 in raw:
         raise InputError(f"toolgate: invalid {name}: it holds a NUL character", "EINVAL")
     return raw
 
@@ -88,10 +84,10 @@ class _Miss(Exception):
     never happens (a task cancelled before its executor ran the check).
     """
 
-    def __init__(self, tb: bytes, ib: bytes, tool: str, identifier: str,
+    def __init__(self, h: _Handle, tb: bytes, ib: bytes, tool: str, identifier: str,
                  d: ctypes.c_void_p) -> None:
         super().__init__()
-        self.tb, self.ib, self.tool, self.identifier = tb, ib, tool, identifier
+        self.h, self.tb, self.ib, self.tool, self.identifier = h, tb, ib, tool, identifier
         self.d: Optional[ctypes.c_void_p] = d
 
     def take(self) -> ctypes.c_void_p:
@@ -105,65 +101,56 @@ class _Miss(Exception):
 
 
 class _Handle:
-    """The C gate, and the calls that use it across a block.
+    """The C gate, freed when nothing uses it any more.
 
-    A call that can block (a check on a miss, link, wait, a webhook, an
-    encoding) enters before it starts and leaves when the C call returns, on
-    the thread that made it; close() stops new calls, cancels the waits, waits
-    for the rest, then frees the gate. Checks answered from the cache do not
-    enter: closing a gate while another thread still checks it is an error, as
-    for a file.
+    Every call on the gate holds a reference to its handle for its length, and
+    every decision holds one for its life (the C decision points at names the
+    gate keeps). The C gate is freed when the last reference goes — after
+    close(), or when the Gate is dropped — so never under a call in progress,
+    whatever the threads do. close() makes later calls fail and cancels the
+    waits in progress.
     """
 
-    __slots__ = ("ptr", "native", "_lock", "_idle", "_busy", "_cancels")
+    __slots__ = ("ptr", "native", "_owned", "_lock", "_waits", "__weakref__")
 
-    def __init__(self, native: Native, ptr: ctypes.c_void_p) -> None:
+    def __init__(self, native: Optional[Native], ptr: Optional[ctypes.c_void_p]) -> None:
         self.native = native
-        self.ptr: Optional[ctypes.c_void_p] = ptr
+        self.ptr = ptr  # None once closed: calls refuse to start
+        self._owned = ptr  # what __del__ frees
         self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
-        self._busy = 0
-        self._cancels: Dict[int, ctypes.c_int] = {}
+        self._waits: Dict[int, ctypes.c_int] = {}  # the cancel flags of waits in progress
 
-    def enter(self, cancel: Optional[ctypes.c_int] = None) -> ctypes.c_void_p:
+    def start_wait(self, cancel: ctypes.c_int) -> ctypes.c_void_p:
         with self._lock:
             ptr = self.ptr
             if ptr is None:
                 raise _closed()
-            if cancel is not None:
-                self._cancels[id(cancel)] = cancel
-            self._busy += 1
+            self._waits[id(cancel)] = cancel
             return ptr
 
-    def leave(self, cancel: Optional[ctypes.c_int] = None) -> None:
+    def end_wait(self, cancel: ctypes.c_int) -> None:
         with self._lock:
-            self._busy -= 1
-            if cancel is not None:
-                self._cancels.pop(id(cancel), None)
-            if self._busy == 0:
-                self._idle.notify_all()
+            self._waits.pop(id(cancel), None)
 
     def close(self) -> None:
         with self._lock:
-            ptr = self.ptr
-            if ptr is None:
-                return
             self.ptr = None
-            for flag in self._cancels.values():
+            for flag in self._waits.values():
                 flag.value = 1
-            while self._busy:
-                self._idle.wait()
-        self.native.gate_free(ptr)
+
+    @property
+    def waits(self) -> int:
+        """Waits in progress."""
+        with self._lock:
+            return len(self._waits)
 
     def __del__(self) -> None:
-        # A gate dropped without close(): free it, unless the interpreter is
-        # going away (the process frees everything then).
+        # Unless the interpreter is going away (the process frees everything then).
         try:
-            ptr = self.ptr
+            ptr, self._owned = self._owned, None
         except AttributeError:
             return
-        if ptr is not None and not sys.is_finalizing():
-            self.ptr = None
+        if ptr is not None and self.native is not None and not sys.is_finalizing():
             self.native.gate_free(ptr)
 
 
@@ -177,13 +164,12 @@ class Gate:
     one request. Close it with :meth:`close` or a ``with`` block.
     """
 
-    __slots__ = ("_p", "_h", "_n", "_build", "_tool_conn", "__weakref__")
+    __slots__ = ("_h", "_n", "_try", "_build", "__weakref__")
 
-    _p: Optional[ctypes.c_void_p]
     _h: _Handle
     _n: Native
+    _try: Callable[..., int]
     _build: Builder
-    _tool_conn: Dict[str, Optional[str]]
 
     def __init__(self) -> None:
         raise TypeError("open a gate with Gate.from_file(path) or Gate.from_json(text)")
@@ -199,10 +185,9 @@ class Gate:
             raise _error(native, rc)
         gate: Gate = object.__new__(cls)
         gate._n = native
+        gate._try = native.try_check
         gate._build = build
-        gate._p = ctypes.c_void_p(out.value)
-        gate._h = _Handle(native, gate._p)
-        gate._tool_conn = {}
+        gate._h = _Handle(native, ctypes.c_void_p(out.value))
         return gate
 
     @classmethod
@@ -233,17 +218,19 @@ class Gate:
     # ---- lifetime ---------------------------------------------------------
 
     def close(self) -> None:
-        """Free the gate. Waits in progress end with an :class:`Error`
-        (``ECANCELED``); calls to the provider in progress are waited for. Later
-        calls raise :class:`InputError`; decisions it made keep their values but
-        can no longer be encoded. Closing twice does nothing."""
-        self._p = None
-        self._h.close()
+        """Close the gate: later calls raise :class:`InputError`, and waits in
+        progress end with an :class:`Error` (``ECANCELED``). Its memory and
+        connections are released as soon as nothing uses them: at once, unless
+        calls are still in progress or decisions it made are still referenced
+        (they stay whole, and can still be encoded). Closing twice does nothing."""
+        h = self._h
+        self._h = _CLOSED
+        h.close()
 
     @property
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
-        return self._p is None
+        return self._h.ptr is None
 
     def __enter__(self) -> "Gate":
         return self
@@ -253,7 +240,7 @@ class Gate:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<toolgate.Gate {'closed' if self._p is None else 'open'}>"
+        return f"<toolgate.Gate {'closed' if self.closed else 'open'}>"
 
     # ---- checks -----------------------------------------------------------
 
@@ -266,52 +253,50 @@ class Gate:
         except (AttributeError, UnicodeEncodeError):
             tb = _text("tool", tool)
             ib = _text("identifier", identifier)
-        if b"\0" in tb or b"\0" in ib:
+        # A NUL would cut the C string short. (An int needle: `b"\0" in tb`
+        # would first try the needle as an int and raise and clear an error.)
+        if 0 in tb or 0 in ib:
             _text("tool", tool)
             _text("identifier", identifier)
-        p = self._p
+        h = self._h  # held: the C gate stays alive for this call, whatever close() does
+        p = h.ptr
         if p is None:
             raise _closed()
         try:
             d = idle.pop()
         except IndexError:
             d = new_decision()
-        rc = self._n.try_check(p, tb, ib, d)
+        rc = self._try(p, tb, ib, d)
         if rc:
             if rc == EWOULDBLOCK:
-                raise _Miss(tb, ib, tool, identifier, d)
+                raise _Miss(h, tb, ib, tool, identifier, d)
             err = _error(self._n, rc)
             release(d)
             raise err
-        memo = self._tool_conn
-        connection = memo.get(tool, UNKNOWN_CONNECTION)
-        decision = self._build(d, self._h, tool, identifier, connection)
-        if connection is UNKNOWN_CONNECTION and len(memo) < _TOOL_MEMO_MAX:
-            memo[tool] = decision._connection
-        return decision
+        return self._build(d, h, tool, identifier)
 
-    def _call(self, fn: Callable[..., int], *args: Any) -> int:
-        """Run a C function of the gate that may block: the gate kept open for its
-        length, its failure (rc < 0) raised with the detail read on this thread."""
-        ptr = self._h.enter()
-        try:
-            rc = int(fn(ptr, *args))
-            err = _error(self._n, rc) if rc < 0 else None
-        finally:
-            self._h.leave()
-        if err is not None:
-            raise err
+    def _call(self, fn: Callable[..., int], *args: Any, h: Optional[_Handle] = None) -> int:
+        """Run a C function of the gate, its failure (rc < 0) raised with the
+        detail read on this thread. ``h`` (held for the call) defaults to the
+        gate's handle, which must be open."""
+        if h is None:
+            h = self._h
+            if h.ptr is None:
+                raise _closed()
+        rc = int(fn(h._owned, *args))
+        if rc < 0:
+            raise _error(self._n, rc)
         return rc
 
     def _miss(self, miss: _Miss) -> Decision:
         """The full check, asking the provider; blocks with the GIL released."""
         d = miss.take()
-        try:
-            self._call(self._n.check, miss.tb, miss.ib, d)
+        try:  # on the handle the check began with, even if the gate closed since
+            self._call(self._n.check, miss.tb, miss.ib, d, h=miss.h)
         except BaseException:
             release(d)
             raise
-        return self._build(d, self._h, miss.tool, miss.identifier, UNKNOWN_CONNECTION)
+        return self._build(d, miss.h, miss.tool, miss.identifier)
 
     def check(self, tool: str, identifier: str) -> Decision:
         """May ``tool`` run for the end user ``identifier``?
@@ -344,13 +329,14 @@ class Gate:
     def _check_connection(self, connection: str, identifier: str) -> Decision:
         cb = _text("connection", connection)
         ib = _text("identifier", identifier)
+        h = self._h
         d = new_decision()
         try:
             self._call(self._n.check_connection, cb, ib, d)
         except BaseException:
             release(d)
             raise
-        return self._build(d, self._h, None, identifier, connection)
+        return self._build(d, h, None, identifier)
 
     def status(self, connection: str, identifier: str) -> Optional[Status]:
         """The status of the account ``(connection, identifier)``: from the cache
@@ -456,31 +442,7 @@ class Gate:
         # cancel the wait through its flag. Python runs signal handlers on the
         # main thread between bytecodes, and SIGINT may land on any thread
         # (without interrupting a lock wait here), so join in short slices.
-        outcome: List[Tuple[bool, Any]] = []
-
-        def run() -> None:
-            try:
-                outcome.append((True, job.run()))
-            except BaseException as e:  # handed to the waiting thread
-                outcome.append((False, e))
-
-        helper = threading.Thread(target=run, name="toolgate-wait", daemon=True)
-        try:
-            helper.start()
-        except BaseException:
-            job.abandon()
-            raise
-        try:
-            while helper.is_alive():
-                helper.join(0.05)
-        except BaseException:
-            job.cancel()
-            helper.join()
-            raise
-        ok, value = outcome[0]
-        if ok:
-            return cast(Decision, value)
-        raise value
+        return _HelperWait(job).result()
 
     async def wait_async(self, connection: str, identifier: str,
                          timeout: float = 300.0) -> Decision:
@@ -560,15 +522,18 @@ class Gate:
 
 
 class _WaitJob:
-    """One tg_gate_wait: entered on the gate when made, left by run() on the
-    thread that runs it (or by abandon() when it never runs). cancel() may be
-    called from any thread: the wait ends within 100 ms."""
+    """One tg_gate_wait, registered with the handle (so close() can cancel it)
+    when made; run() unregisters it on the thread that runs it, abandon() when
+    it never runs. cancel() may be called from any thread: the wait ends within
+    100 ms."""
 
-    __slots__ = ("gate", "cb", "ib", "opts", "flag", "d", "ptr", "connection", "identifier")
+    __slots__ = ("gate", "h", "ptr", "cb", "ib", "opts", "flag", "d", "connection",
+                 "identifier")
 
     def __init__(self, gate: Gate, cb: bytes, ib: bytes, timeout_ms: int, connection: str,
                  identifier: str) -> None:
         self.gate = gate
+        self.h = gate._h
         self.cb = cb
         self.ib = ib
         self.connection = connection
@@ -578,7 +543,7 @@ class _WaitJob:
                                 ctypes.pointer(self.flag), None, None)
         self.d = new_decision()
         try:
-            self.ptr = gate._h.enter(self.flag)
+            self.ptr = self.h.start_wait(self.flag)
         except BaseException:
             release(self.d)
             raise
@@ -587,25 +552,77 @@ class _WaitJob:
         self.flag.value = 1
 
     def abandon(self) -> None:
-        self.gate._h.leave(self.flag)
+        self.h.end_wait(self.flag)
         release(self.d)
 
     def run(self) -> Decision:
-        gate, d = self.gate, self.d
+        gate, h, d = self.gate, self.h, self.d
         try:
             rc = gate._n.wait(self.ptr, self.cb, self.ib, ctypes.byref(self.opts), d)
             message = gate._n.last_error(rc) if rc else ""
         finally:
-            gate._h.leave(self.flag)
+            h.end_wait(self.flag)
         if rc == 0:
-            return gate._build(d, gate._h, None, self.identifier, self.connection)
+            return gate._build(d, h, None, self.identifier)
         if rc == EPROVIDER:  # d holds the UNAVAILABLE decision
-            raise ProviderError(message, "EPROVIDER", gate._build(
-                d, gate._h, None, self.identifier, self.connection))
+            raise ProviderError(message, "EPROVIDER",
+                                gate._build(d, h, None, self.identifier))
         release(d)
         if rc == ECANCELED:
             raise Error("toolgate: the wait was cancelled", "ECANCELED")
         raise error_for(ERROR_NAMES.get(rc, "EUNKNOWN"), message)
+
+
+class _HelperWait:
+    """A wait run on a helper thread while the main thread waits for it.
+
+    Ctrl-C (KeyboardInterrupt) can reach the main thread anywhere, even while
+    it starts the helper: whichever of the two claims the job first decides.
+    The helper claims it to run it; the main thread, interrupted, claims it to
+    drop it before it ran, or else cancels it (the helper then ends within
+    100 ms and cleans up).
+    """
+
+    def __init__(self, job: _WaitJob) -> None:
+        self.job = job
+        self.lock = threading.Lock()
+        self.claimed = False
+        self.outcome: List[Tuple[bool, Any]] = []
+
+    def _claim(self) -> bool:
+        with self.lock:
+            first, self.claimed = not self.claimed, True
+            return first
+
+    def _run(self) -> None:
+        if not self._claim():
+            return  # dropped before it started
+        try:
+            self.outcome.append((True, self.job.run()))
+        except BaseException as e:  # handed to the main thread
+            self.outcome.append((False, e))
+
+    def result(self) -> Decision:
+        helper = threading.Thread(target=self._run, name="toolgate-wait", daemon=True)
+        try:
+            helper.start()
+            while helper.is_alive():
+                helper.join(0.05)
+        except BaseException:
+            if self._claim():
+                self.job.abandon()
+            else:
+                self.job.cancel()
+                helper.join()
+            raise
+        ok, value = self.outcome[0]
+        if ok:
+            return cast(Decision, value)
+        raise value
+
+
+# What a closed Gate holds instead of its handle: no C gate, every call refused.
+_CLOSED = _Handle(None, None)
 
 
 _builders: Dict[int, Builder] = {}
