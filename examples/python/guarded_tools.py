@@ -9,7 +9,8 @@ Run from the repository, after a CMake build:
 The accounts come from a JSON file written here (user_123 has connected Gmail
 and Slack; user_456's Gmail token expired). A blocked call never runs the
 tool: the agent gets the reason and the link to hand to the user. Then the user
-authorizes, Scalekit sends a webhook, and the same call goes through at once.
+authorizes, Scalekit sends a webhook, and the same call goes through at once
+(without it, when the gate's cached EXPIRED runs out).
 """
 from __future__ import annotations
 
@@ -27,20 +28,25 @@ import toolgate
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"example-webhook-signing-secret!!").decode()
 
 
-def open_gate(directory: Path) -> toolgate.Gate:
+def write_accounts(directory: Path, user_456_gmail: str) -> None:
+    """What the authorization service knows (a JSON file stands in for it here)."""
     (directory / "accounts.json").write_text(json.dumps({
         "link_base": "https://connect.example.com/authorize",
         "accounts": [
             {"connection": "gmail", "identifier": "user_123", "status": "ACTIVE"},
             {"connection": "slack", "identifier": "user_123", "status": "ACTIVE"},
-            {"connection": "gmail", "identifier": "user_456", "status": "EXPIRED"},
+            {"connection": "gmail", "identifier": "user_456", "status": user_456_gmail},
         ]}))
+
+
+def open_gate(directory: Path) -> toolgate.Gate:
+    write_accounts(directory, "EXPIRED")
     config = {"provider": {"type": "file", "path": "accounts.json"},
               "tools": {"prefixes": {"gmail_": "gmail", "slack_": "slack"}}}
     return toolgate.Gate.from_json(json.dumps(config), base_dir=directory)
 
 
-def run(gate: toolgate.Gate) -> None:
+def run(gate: toolgate.Gate, directory: Path) -> None:
     # A plain tool: the end user is the function's first argument.
     @gate.guard("gmail_send_email", identifier=lambda user_id, to, subject: user_id)
     def send_email(user_id: str, to: str, subject: str) -> str:
@@ -65,14 +71,19 @@ def run(gate: toolgate.Gate) -> None:
     print("user_456:", call_tool("user_456"))
     print("user_123:", asyncio.run(post_message("user_123", "#general", "hello")))
 
-    # user_456 opens the link and authorizes; Scalekit POSTs a webhook. In a web
-    # handler, pass the three headers and the raw body as received.
+    # user_456 opens the link and authorizes: the service now says ACTIVE, and
+    # Scalekit POSTs a webhook, so the gate knows at once instead of when its
+    # cached EXPIRED runs out. In a web handler, pass the three headers and the
+    # raw body as received.
+    write_accounts(directory, "ACTIVE")
+    now = time.time()
     body = json.dumps({
         "spec_version": "1", "id": "evt_example_1", "type": "connected_account.status_updated",
-        "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+                       + f".{int(now * 1000) % 1000:03d}Z",
         "data": {"identifier": "user_456", "connection_name": "gmail", "status": "ACTIVE"},
     }).encode()
-    timestamp = str(int(time.time()))
+    timestamp = str(int(now))
     key = base64.b64decode(WEBHOOK_SECRET.split("_", 1)[1])
     signature = "v1," + base64.b64encode(hmac.new(
         key, f"evt_example_1.{timestamp}.".encode() + body, hashlib.sha256).digest()).decode()
@@ -83,7 +94,7 @@ def run(gate: toolgate.Gate) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, open_gate(Path(tmp)) as gate:
-        run(gate)
+        run(gate, Path(tmp))
     print("done")
 
 
