@@ -9,7 +9,7 @@ from typing import Any, Callable
 import pytest
 
 import toolgate
-from support import AccountsFile, file_config, required_env
+from support import AccountsFile, required_env
 
 OpenGate = Callable[[str], toolgate.Gate]
 
