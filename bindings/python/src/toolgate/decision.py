@@ -18,6 +18,7 @@ import collections
 import ctypes
 import enum
 import json
+import operator
 import time
 from typing import (TYPE_CHECKING, Any, Callable, Deque, Dict, List, NamedTuple, Optional,
                     Tuple, Union)
@@ -115,12 +116,14 @@ class Decision:
     (a copy cannot be encoded), hand them to other threads.
     """
 
-    __slots__ = ("_d", "_gate", "_verdict", "_tool", "_identifier", "_read", "_connection",
+    __slots__ = ("_d", "_gate", "_verdict", "_allowed", "_tool", "_identifier", "_read",
+                 "_connection",
                  "_status", "_link", "_link_expires_ms", "_reason", "_source", "_stale")
 
     _d: Optional[ctypes.c_void_p]
     _gate: object  # gate.py's _Handle: keeps the C gate (the names _d points at) alive
     _verdict: Verdict
+    _allowed: bool
     _tool: Optional[str]
     _identifier: str
     _read: bool  # the values below have been read from the C decision
@@ -162,26 +165,28 @@ class Decision:
         self._link_expires_ms = native.d_link_expires_at(d) if link is not None else 0
         self._read = True
 
-    @property
-    def verdict(self) -> Verdict:
-        """ALLOW, NEEDS_AUTHORIZATION, UNAVAILABLE or DENY."""
-        return self._verdict
+    # The values a check sets are read through C getters (no Python frame:
+    # these are read on every check); mypy sees them as typed properties.
+    if TYPE_CHECKING:
+        @property
+        def verdict(self) -> Verdict: ...
 
-    @property
-    def allowed(self) -> bool:
-        """True exactly when the verdict is ALLOW: the tool may run."""
-        return self._verdict is Verdict.ALLOW
+        @property
+        def allowed(self) -> bool: ...
 
-    @property
-    def tool(self) -> Optional[str]:
-        """The tool checked; ``None`` for a check by connection (:meth:`Gate.wait
-        <toolgate.Gate.wait>`)."""
-        return self._tool
+        @property
+        def tool(self) -> Optional[str]: ...
 
-    @property
-    def identifier(self) -> str:
-        """The end user checked."""
-        return self._identifier
+        @property
+        def identifier(self) -> str: ...
+    else:
+        verdict = property(operator.attrgetter("_verdict"),
+                           doc="ALLOW, NEEDS_AUTHORIZATION, UNAVAILABLE or DENY.")
+        allowed = property(operator.attrgetter("_allowed"),
+                           doc="True exactly when the verdict is ALLOW: the tool may run.")
+        tool = property(operator.attrgetter("_tool"),
+                        doc="The tool checked; None for a check by connection (Gate.wait).")
+        identifier = property(operator.attrgetter("_identifier"), doc="The end user checked.")
 
     @property
     def connection(self) -> Optional[str]:
@@ -308,6 +313,7 @@ def _detached(*fields: Any) -> Decision:
     x._d = None
     x._gate = None
     x._read = True
+    x._allowed = fields[0] is Verdict.ALLOW
     (x._verdict, x._tool, x._connection, x._identifier, x._status, x._link,
      x._link_expires_ms, x._reason, x._source, x._stale) = fields
     return x
@@ -404,6 +410,7 @@ def make_builder(native: "Native") -> Builder:
         _native_ref.append(native)
     verdict_of = native.d_verdict
     verdicts = VERDICTS
+    allow = Verdict.ALLOW
     new = object.__new__
 
     def build(d: ctypes.c_void_p, gate: object, tool: Optional[str],
@@ -413,7 +420,8 @@ def make_builder(native: "Native") -> Builder:
         x._gate = gate
         x._tool = tool
         x._identifier = identifier
-        x._verdict = verdicts[verdict_of(d)]
+        v = x._verdict = verdicts[verdict_of(d)]
+        x._allowed = v is allow
         x._read = False
         return x
 

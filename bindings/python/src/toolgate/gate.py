@@ -15,14 +15,15 @@ from . import _log
 from ._native import (ECANCELED, EPROVIDER, ERROR_NAMES, EWOULDBLOCK, LINK_MAX,
                       STATS_LATENCY_BOUNDS, STATS_VERSION, WAIT_OPTIONS_VERSION, Native, Stats,
                       WaitOptions, load)
-from .decision import (EVENT_RESULTS, VERDICTS, Builder, Decision,
-                       EventResult, Link, Status, idle, make_builder, new_decision, release,
-                       rfc3339)
+from .decision import (EVENT_RESULTS, VERDICTS, Builder, Decision, EventResult, Link, Status,
+                       Verdict, idle, make_builder, new_decision, release, rfc3339)
 from .errors import Error, InputError, ProviderError, error_for
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 Identifier = Union[str, Callable[..., Any]]
 F = TypeVar("F", bound=Callable[..., Any])
+_new = object.__new__
+_ALLOW = Verdict.ALLOW
 
 # Longest wait the library is asked for (about 292 years).
 _MAX_TIMEOUT_MS = 2**63 // 1000
@@ -164,11 +165,12 @@ class Gate:
     one request. Close it with :meth:`close` or a ``with`` block.
     """
 
-    __slots__ = ("_h", "_n", "_try", "_build", "__weakref__")
+    __slots__ = ("_h", "_n", "_try", "_verdict", "_build", "__weakref__")
 
     _h: _Handle
     _n: Native
     _try: Callable[..., int]
+    _verdict: Callable[..., int]
     _build: Builder
 
     def __init__(self) -> None:
@@ -186,6 +188,7 @@ class Gate:
         gate: Gate = object.__new__(cls)
         gate._n = native
         gate._try = native.try_check
+        gate._verdict = native.d_verdict
         gate._build = build
         gate._h = _Handle(native, ctypes.c_void_p(out.value))
         return gate
@@ -273,7 +276,17 @@ class Gate:
             err = _error(self._n, rc)
             release(d)
             raise err
-        return self._build(d, h, tool, identifier)
+        # The decision, built here rather than by self._build: one Python call
+        # fewer on every hit (it reads the verdict only, as _build does).
+        x: Decision = _new(Decision)
+        x._d = d
+        x._gate = h
+        x._tool = tool
+        x._identifier = identifier
+        v = x._verdict = VERDICTS[self._verdict(d)]
+        x._allowed = v is _ALLOW
+        x._read = False
+        return x
 
     def _call(self, fn: Callable[..., int], *args: Any, h: Optional[_Handle] = None) -> int:
         """Run a C function of the gate, its failure (rc < 0) raised with the

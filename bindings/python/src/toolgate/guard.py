@@ -22,7 +22,7 @@ _BLOCKED = {
 
 def raise_unless_allowed(decision: Decision) -> None:
     """Raise the :class:`~toolgate.Blocked` subclass of a decision that is not ALLOW."""
-    if decision.verdict is not Verdict.ALLOW:
+    if not decision.allowed:
         raise _BLOCKED[decision.verdict](decision)
 
 
