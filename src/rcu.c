@@ -65,6 +65,9 @@ __attribute__((destructor)) static void tg__rcu_unload(void)
     r = atomic_exchange_explicit(&tg__rcu_readers, NULL, memory_order_acq_rel);
     for (; r; r = next) {
         next = r->next;
+        /* Pairs with the exit hook's release store: a thread the host never
+         * joined (Python's, for one) wrote the record last. */
+        (void)atomic_load_explicit(&r->in_use, memory_order_acquire);
         free(r);
     }
 }

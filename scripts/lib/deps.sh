@@ -18,6 +18,13 @@ TOOLGATE_PACKAGES=(
     # promtool, which checks the metrics of `toolgate serve` (a test);
     # installing it on a machine with systemd also starts a Prometheus there.
     prometheus
+    # The Python binding's tests (bindings/python): Debian's interpreter with
+    # pytest and mypy; venv, setuptools and wheel for its pip-install test.
+    python3-pytest
+    python3-mypy
+    python3-venv
+    python3-setuptools
+    python3-wheel
 )
 
 # Node.js and npm run the MCP schema test (tests/mcp_schema/run.sh); Debian 12
