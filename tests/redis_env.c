@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "horizon.h"
 #include "plugin.h"
 #include "toolgate/toolgate.h"
+#include "horizon.h" /* after toolgate.h: conns.h needs TG_WARN_UNUSED */
 
 int64_t rnow(void)
 {

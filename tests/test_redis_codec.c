@@ -10,12 +10,12 @@
 
 #include <cmocka.h>
 
-#include "horizon.h"
 #include "plugin.h"
 #include "redis_codec.h"
 #include "redis_config.h"
 #include "redis_keys.h"
 #include "toolgate/toolgate.h"
+#include "horizon.h" /* after toolgate.h: conns.h needs TG_WARN_UNUSED */
 
 static tg__shared_record record(int has, tg_status st, int64_t asof, int64_t ev,
                                 const char *link)

@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "horizon.h"
 #include "redis_env.h"
 #include "toolgate/toolgate.h"
+#include "horizon.h" /* after toolgate.h: conns.h needs TG_WARN_UNUSED */
 
 #define WAIT_MS 15000
 #define TIMEOUT_MS 200

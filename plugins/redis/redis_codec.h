@@ -28,8 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "horizon.h"
 #include "shared.h"
+#include "horizon.h" /* after toolgate.h: conns.h needs TG_WARN_UNUSED */
 
 #define TG__RD_TIME_LIMIT 9007199254740992LL /* 2^53: |times| at most this */
 #define TG__RD_VALUE_MAX 3072   /* bytes of a value: header and strings */
@@ -57,7 +57,7 @@ size_t tg__rd_value_encode(const tg__shared_record *rec, const char *connection,
  * @param why  on failure, what was wrong (no bytes of the input).
  * @return 0, or -1.
  */
-int tg__rd_value_decode(const char *s, size_t n, tg__rd_value *out, char *why, size_t whycap);
+TG_WARN_UNUSED int tg__rd_value_decode(const char *s, size_t n, tg__rd_value *out, char *why, size_t whycap);
 
 /**
  * Encode a change published by @p origin (TG__RD_ORIGIN_LEN hex digits).
@@ -75,7 +75,7 @@ size_t tg__rd_message_encode(const char *origin, const tg__shared_change *c, cha
  * neither.
  * @return 0, or -1 with @p why set.
  */
-int tg__rd_message_decode(const char *s, size_t n, char *origin, tg__shared_change *out,
+TG_WARN_UNUSED int tg__rd_message_decode(const char *s, size_t n, char *origin, tg__shared_change *out,
                           char *why, size_t whycap);
 
 #endif

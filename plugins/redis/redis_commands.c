@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "horizon.h"
 #include "redis_tier.h"
 
 #define TG__RD_WHYLEN 256
@@ -202,11 +201,10 @@ int tg__rd_write(void *state, tg__shared_write how, const char *connection,
     rc = tg__rd_names(t, connection, identifier);
     if (rc != TG_OK)
         return rc;
-    if (!rec || ttl_ms <= 0 || (int)how < 0 || (int)how > 2 ||
+    if (!rec || (int)how < 0 || (int)how > 2 ||
         (how != TG__SHARED_TOMBSTONE && !rec->has_status) ||
         (how != TG__SHARED_ANSWER && rec->event_ms == TG__NO_EVENT)) {
-        t->host->set_error("shared tier: write: a record that does not fit the kind of write, "
-                           "or a TTL under 1 ms");
+        t->host->set_error("shared tier: write: a record that does not fit the kind of write");
         return TG_EINVAL;
     }
     memset(&c, 0, sizeof c);
@@ -231,6 +229,10 @@ int tg__rd_write(void *state, tg__shared_write how, const char *connection,
         t->host->set_error("shared tier: hashing a key failed");
         return TG_ENOMEM;
     }
+    /* A status kept for no time (a gate trusting ACTIVE for 0 ms while it is
+     * not subscribed) still takes its place, for a millisecond. */
+    if (ttl_ms < 1)
+        ttl_ms = 1;
     tg__rd_num(ttl, sizeof ttl, ttl_ms);
     tg__rd_num(ttl_tomb, sizeof ttl_tomb,
                ttl_ms > TG__HORIZON_KEEP_MS ? ttl_ms : TG__HORIZON_KEEP_MS);

@@ -49,7 +49,7 @@ typedef struct tg__rd_config {
  *         On failure @p cfg holds nothing to free.
  * Ownership: free with tg__rd_config_clear().
  */
-int tg__rd_config_parse(const tg_host *host, const char *config_json, tg__rd_config *cfg);
+TG_WARN_UNUSED int tg__rd_config_parse(const tg_host *host, const char *config_json, tg__rd_config *cfg);
 
 /* Wipe the password and free. Safe on a cleared or zeroed config. */
 void tg__rd_config_clear(tg__rd_config *cfg);
@@ -61,6 +61,6 @@ void tg__rd_config_clear(tg__rd_config *cfg);
  *             information.
  * @return TG_OK; TG_ECONFIG; TG_ENOMEM.
  */
-int tg__rd_url_parse(const char *url, size_t len, tg__rd_config *cfg, char *why, size_t whycap);
+TG_WARN_UNUSED int tg__rd_url_parse(const char *url, size_t len, tg__rd_config *cfg, char *why, size_t whycap);
 
 #endif

@@ -39,12 +39,12 @@ typedef struct tg__rd_wait {
  *         TG_ECANCELED; TG_EPROVIDER (refused, AUTH or SELECT refused,
  *         ...) with @p why set; TG_ENOMEM.
  */
-int tg__rd_connect(const tg__rd_config *cfg, int select_db, const tg__rd_wait *w,
+TG_WARN_UNUSED int tg__rd_connect(const tg__rd_config *cfg, int select_db, const tg__rd_wait *w,
                    redisContext **out, char *why, size_t whycap);
 
 /* Send one command. TG_OK; TG_ETIMEOUT; TG_ECANCELED; TG_EPROVIDER;
  * TG_ENOMEM. */
-int tg__rd_send(redisContext *c, int argc, const char **argv, const size_t *lens,
+TG_WARN_UNUSED int tg__rd_send(redisContext *c, int argc, const char **argv, const size_t *lens,
                 const tg__rd_wait *w, char *why, size_t whycap);
 
 /**
@@ -54,12 +54,12 @@ int tg__rd_send(redisContext *c, int argc, const char **argv, const size_t *lens
  *         TG_EBUFS (over @p cap: the reply is still being read);
  *         TG_EPROVIDER (closed, reset, a protocol error).
  */
-int tg__rd_recv(redisContext *c, size_t cap, const tg__rd_wait *w, redisReply **out, char *why,
+TG_WARN_UNUSED int tg__rd_recv(redisContext *c, size_t cap, const tg__rd_wait *w, redisReply **out, char *why,
                 size_t whycap);
 
 /* Send and receive one command with TG__RD_REPLY_MAX; TG_EBUFS becomes
  * TG_EPROVIDER. */
-int tg__rd_command(redisContext *c, int argc, const char **argv, const size_t *lens,
+TG_WARN_UNUSED int tg__rd_command(redisContext *c, int argc, const char **argv, const size_t *lens,
                    const tg__rd_wait *w, redisReply **out, char *why, size_t whycap);
 
 /**
@@ -70,11 +70,11 @@ int tg__rd_command(redisContext *c, int argc, const char **argv, const size_t *l
  * @return TG_OK; TG_EPROVIDER when the reply is not a bulk string being
  *         read (the connection must go); TG_ETIMEOUT; TG_ECANCELED.
  */
-int tg__rd_skip_bulk(redisContext *c, const tg__rd_wait *w, size_t *dropped, char *why,
+TG_WARN_UNUSED int tg__rd_skip_bulk(redisContext *c, const tg__rd_wait *w, size_t *dropped, char *why,
                      size_t whycap);
 
 /* 1 when an idle connection looks usable: nothing to read (no EOF, no
  * stray bytes) and no error. */
-int tg__rd_idle_ok(redisContext *c);
+TG_WARN_UNUSED int tg__rd_idle_ok(redisContext *c);
 
 #endif

@@ -33,7 +33,7 @@ typedef enum tg__rd_key_kind {
  * ignored for IDENTIFIER, @p identifier for CONNECTION.
  * @return 0, or -1 when hashing failed (out of memory in libcrypto).
  */
-int tg__rd_key(const char *prefix, tg__rd_key_kind kind, const char *connection,
+TG_WARN_UNUSED int tg__rd_key(const char *prefix, tg__rd_key_kind kind, const char *connection,
                const char *identifier, char *out);
 
 /* PREFIX "v:all" and PREFIX "changes" into @p out (TG__RD_KEY_MAX bytes). */

@@ -31,7 +31,7 @@ typedef struct tg__rd_pool {
 } tg__rd_pool;
 
 /* TG_OK; TG_ENOMEM. */
-int tg__rd_pool_init(tg__rd_pool *p, const tg__rd_config *cfg);
+TG_WARN_UNUSED int tg__rd_pool_init(tg__rd_pool *p, const tg__rd_config *cfg);
 /* Close every idle connection. Nothing may be taken. */
 void tg__rd_pool_destroy(tg__rd_pool *p);
 
@@ -40,12 +40,12 @@ void tg__rd_pool_destroy(tg__rd_pool *p);
  * @return TG_OK with *out set (freeReplyObject it; an error reply is a
  *         reply); TG_ETIMEOUT; TG_EPROVIDER; TG_ENOMEM — with @p why.
  */
-int tg__rd_pool_command(tg__rd_pool *p, int argc, const char **argv, const size_t *lens,
+TG_WARN_UNUSED int tg__rd_pool_command(tg__rd_pool *p, int argc, const char **argv, const size_t *lens,
                         const tg__rd_wait *w, redisReply **out, char *why, size_t whycap);
 
 /* As tg__rd_pool_command, then on a NOSCRIPT error the same command again
  * with argv[0] "EVAL" and argv[1] @p script, on the same connection. */
-int tg__rd_pool_eval(tg__rd_pool *p, const char *script, int argc, const char **argv,
+TG_WARN_UNUSED int tg__rd_pool_eval(tg__rd_pool *p, const char *script, int argc, const char **argv,
                      const size_t *lens, const tg__rd_wait *w, redisReply **out, char *why,
                      size_t whycap);
 

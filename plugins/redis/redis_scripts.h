@@ -12,6 +12,8 @@
 #ifndef TG_PLUGINS_REDIS_SCRIPTS_H
 #define TG_PLUGINS_REDIS_SCRIPTS_H
 
+#include "toolgate/toolgate.h"
+
 typedef struct tg__rd_script {
     const char *text;
     char sha[41]; /* lowercase hex SHA-1 of text */
@@ -34,6 +36,6 @@ typedef struct tg__rd_scripts {
 } tg__rd_scripts;
 
 /* Fill @p s. 0, or -1 when hashing failed. */
-int tg__rd_scripts_init(tg__rd_scripts *s);
+TG_WARN_UNUSED int tg__rd_scripts_init(tg__rd_scripts *s);
 
 #endif

@@ -44,29 +44,29 @@ typedef struct tg__rd_tier {
 } tg__rd_tier;
 
 /* The methods of tg__shared_tier. */
-int tg__rd_read(void *state, const char *connection, const char *identifier,
+TG_WARN_UNUSED int tg__rd_read(void *state, const char *connection, const char *identifier,
                 tg__shared_record *out, int *found);
-int tg__rd_write(void *state, tg__shared_write how, const char *connection,
+TG_WARN_UNUSED int tg__rd_write(void *state, tg__shared_write how, const char *connection,
                  const char *identifier, const tg__shared_record *rec, int64_t ttl_ms,
                  int *applied);
-int tg__rd_publish(void *state, const tg__shared_change *c);
-int tg__rd_lock(void *state, const char *connection, const char *identifier, int64_t ttl_ms,
+TG_WARN_UNUSED int tg__rd_publish(void *state, const tg__shared_change *c);
+TG_WARN_UNUSED int tg__rd_lock(void *state, const char *connection, const char *identifier, int64_t ttl_ms,
                 int *acquired);
 void tg__rd_unlock(void *state, const char *connection, const char *identifier);
 
 /* @p n random bytes as 2n lowercase hex digits (NUL-terminated) into @p out.
  * 0, or -1 when the system has no randomness to give. */
-int tg__rd_random_hex(char *out, size_t n);
+TG_WARN_UNUSED int tg__rd_random_hex(char *out, size_t n);
 
 /* The deadline of one call: now plus the tier's timeout_ms. */
 tg__rd_wait tg__rd_call_wait(const tg__rd_tier *t);
 
 /* Report a failed call through host->set_error: "Redis at WHERE: WHY". */
-int tg__rd_fail(const tg__rd_tier *t, int rc, const char *why);
+TG_WARN_UNUSED int tg__rd_fail(const tg__rd_tier *t, int rc, const char *why);
 
 /* The subscriber: its thread, started by create and stopped by destroy. */
-int tg__rd_sub_start(tg__rd_tier *t, const tg__shared_sink *sink, tg__rd_sub **out);
+TG_WARN_UNUSED int tg__rd_sub_start(tg__rd_tier *t, const tg__shared_sink *sink, tg__rd_sub **out);
 void tg__rd_sub_stop(tg__rd_sub *s);
-int tg__rd_sub_up(const tg__rd_sub *s);
+TG_WARN_UNUSED int tg__rd_sub_up(const tg__rd_sub *s);
 
 #endif
