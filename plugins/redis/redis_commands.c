@@ -15,11 +15,11 @@
 static int tg__rd_names(const tg__rd_tier *t, const char *connection, const char *identifier)
 {
     if (!connection || !t->host->valid_connection(connection)) {
-        t->host->set_error("shared tier: invalid connection name");
+        t->host->set_error("invalid connection name");
         return TG_EINVAL;
     }
     if (!identifier || !t->host->valid_identifier(identifier)) {
-        t->host->set_error("shared tier: invalid identifier");
+        t->host->set_error("invalid identifier");
         return TG_EINVAL;
     }
     return TG_OK;
@@ -33,14 +33,14 @@ static int tg__rd_error_reply(const tg__rd_tier *t, const redisReply *r, const c
     if (r->type == REDIS_REPLY_ERROR && r->len >= 11 && memcmp(r->str, "TGMALFORMED", 11) == 0) {
         size_t skip = r->len > 12 ? 12 : r->len;
         t->host->excerpt(r->str + skip, r->len - skip, 120, ex, sizeof ex);
-        t->host->set_error("shared tier: Redis at %s: %s: %s", t->cfg.where, what, ex);
+        t->host->set_error("Redis at %s: %s: %s", t->cfg.where, what, ex);
         return TG_EPROVIDER;
     }
     if (r->type == REDIS_REPLY_ERROR)
         t->host->excerpt(r->str, r->len, 120, ex, sizeof ex);
     else
         snprintf(ex, sizeof ex, "an unexpected reply (type %d)", r->type);
-    t->host->set_error("shared tier: Redis at %s: %s failed: %s", t->cfg.where, what, ex);
+    t->host->set_error("Redis at %s: %s failed: %s", t->cfg.where, what, ex);
     return TG_EPROVIDER;
 }
 
@@ -54,12 +54,12 @@ static int tg__rd_mget_value(const tg__rd_tier *t, const redisReply *e, const ch
     if (e->type == REDIS_REPLY_NIL)
         return TG_OK;
     if (e->type != REDIS_REPLY_STRING) {
-        t->host->set_error("shared tier: Redis at %s: %s is not a string (type %d)",
+        t->host->set_error("Redis at %s: %s is not a string (type %d)",
                            t->cfg.where, what, e->type);
         return TG_EPROVIDER;
     }
     if (tg__rd_value_decode(e->str, e->len, v, why, sizeof why) != 0) {
-        t->host->set_error("shared tier: Redis at %s: %s is malformed: %s", t->cfg.where, what,
+        t->host->set_error("Redis at %s: %s is malformed: %s", t->cfg.where, what,
                            why);
         return TG_EPROVIDER;
     }
@@ -78,7 +78,7 @@ static int tg__rd_time_of(const tg__rd_tier *t, const tg__rd_value *v, int prese
         return TG_OK;
     if (v->rec.has_status || v->rec.event_ms == TG__NO_EVENT ||
         strcmp(v->connection, connection) != 0 || strcmp(v->identifier, identifier) != 0) {
-        t->host->set_error("shared tier: Redis at %s: %s is malformed: not a time of this key",
+        t->host->set_error("Redis at %s: %s is malformed: not a time of this key",
                            t->cfg.where, what);
         return TG_EPROVIDER;
     }
@@ -107,7 +107,7 @@ int tg__rd_read(void *state, const char *connection, const char *identifier,
     if (tg__rd_key(t->cfg.prefix, TG__RD_KEY_ACCOUNT, connection, identifier, ka) ||
         tg__rd_key(t->cfg.prefix, TG__RD_KEY_IDENTIFIER, NULL, identifier, ki) ||
         tg__rd_key(t->cfg.prefix, TG__RD_KEY_CONNECTION, connection, NULL, kv)) {
-        t->host->set_error("shared tier: hashing a key failed");
+        t->host->set_error("hashing a key failed");
         return TG_ENOMEM;
     }
     argv[0] = "MGET";
@@ -139,7 +139,7 @@ int tg__rd_read(void *state, const char *connection, const char *identifier,
         return rc;
     if (present[0] && (strcmp(v[0].connection, connection) != 0 ||
                        strcmp(v[0].identifier, identifier) != 0)) {
-        t->host->set_error("shared tier: Redis at %s: the record at the account's key names "
+        t->host->set_error("Redis at %s: the record at the account's key names "
                            "another account",
                            t->cfg.where);
         return TG_EPROVIDER;
@@ -204,7 +204,7 @@ int tg__rd_write(void *state, tg__shared_write how, const char *connection,
     if (!rec || (int)how < 0 || (int)how > 2 ||
         (how != TG__SHARED_TOMBSTONE && !rec->has_status) ||
         (how != TG__SHARED_ANSWER && rec->event_ms == TG__NO_EVENT)) {
-        t->host->set_error("shared tier: write: a record that does not fit the kind of write");
+        t->host->set_error("write: a record that does not fit the kind of write");
         return TG_EINVAL;
     }
     memset(&c, 0, sizeof c);
@@ -221,12 +221,12 @@ int tg__rd_write(void *state, tg__shared_write how, const char *connection,
     if (!tg__rd_value_encode(&c.record, connection, identifier, value, sizeof value) ||
         !tg__rd_value_encode(&tr, connection, identifier, tomb, sizeof tomb) ||
         !tg__rd_message_encode(t->origin, &c, msg, sizeof msg)) {
-        t->host->set_error("shared tier: write: a time beyond +-2^53 ms, an unknown status or "
+        t->host->set_error("write: a time beyond +-2^53 ms, an unknown status or "
                            "a link too long");
         return TG_EINVAL;
     }
     if (tg__rd_key(t->cfg.prefix, TG__RD_KEY_ACCOUNT, connection, identifier, key)) {
-        t->host->set_error("shared tier: hashing a key failed");
+        t->host->set_error("hashing a key failed");
         return TG_ENOMEM;
     }
     /* A status kept for no time (a gate trusting ACTIVE for 0 ms while it is
@@ -310,7 +310,7 @@ int tg__rd_publish(void *state, const tg__shared_change *change)
 
     if (!change || (change->kind != TG__CHANGE_IDENTIFIER &&
                     change->kind != TG__CHANGE_INVALIDATE)) {
-        t->host->set_error("shared tier: publish takes an IDENTIFIER or INVALIDATE change");
+        t->host->set_error("publish takes an IDENTIFIER or INVALIDATE change");
         return TG_EINVAL;
     }
     c = *change;
@@ -323,7 +323,7 @@ int tg__rd_publish(void *state, const tg__shared_change *change)
         (c.kind == TG__CHANGE_IDENTIFIER &&
          (has_conn || !has_id || c.record.event_ms == TG__NO_EVENT)) ||
         (c.kind == TG__CHANGE_INVALIDATE && has_id && !has_conn)) {
-        t->host->set_error("shared tier: publish: a change naming the wrong account (IDENTIFIER: "
+        t->host->set_error("publish: a change naming the wrong account (IDENTIFIER: "
                            "an identifier and an event time; INVALIDATE: a connection and an "
                            "identifier, a connection, or neither)");
         return TG_EINVAL;
@@ -334,7 +334,7 @@ int tg__rd_publish(void *state, const tg__shared_change *change)
                                                                 : t->host->wall_ms();
     if (!tg__rd_message_encode(t->origin, &c, msg, sizeof msg) ||
         !tg__rd_value_encode(&c.record, c.connection, c.identifier, value, sizeof value)) {
-        t->host->set_error("shared tier: publish: a time beyond +-2^53 ms");
+        t->host->set_error("publish: a time beyond +-2^53 ms");
         return TG_EINVAL;
     }
     tg__rd_num(keep, sizeof keep, TG__HORIZON_KEEP_MS);

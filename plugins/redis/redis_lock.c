@@ -112,12 +112,12 @@ int tg__rd_lock(void *state, const char *connection, const char *identifier, int
     *acquired = 0;
     if (!connection || !identifier || !t->host->valid_connection(connection) ||
         !t->host->valid_identifier(identifier) || ttl_ms <= 0) {
-        t->host->set_error("shared tier: lock: an invalid account or a TTL under 1 ms");
+        t->host->set_error("lock: an invalid account or a TTL under 1 ms");
         return TG_EINVAL;
     }
     if (tg__rd_key(t->cfg.prefix, TG__RD_KEY_LOCK, connection, identifier, key) ||
         tg__rd_random_hex(token, 16) != 0) {
-        t->host->set_error("shared tier: no hash or randomness from the system");
+        t->host->set_error("no hash or randomness from the system");
         return TG_ENOMEM;
     }
     snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms);
@@ -143,7 +143,7 @@ int tg__rd_lock(void *state, const char *connection, const char *identifier, int
         else
             snprintf(ex, sizeof ex, "an unexpected reply (type %d)", r->type);
         freeReplyObject(r);
-        t->host->set_error("shared tier: Redis at %s: lock failed: %s", t->cfg.where, ex);
+        t->host->set_error("Redis at %s: lock failed: %s", t->cfg.where, ex);
         return TG_EPROVIDER;
     }
     freeReplyObject(r);

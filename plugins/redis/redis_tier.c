@@ -51,10 +51,10 @@ tg__rd_wait tg__rd_call_wait(const tg__rd_tier *t)
 int tg__rd_fail(const tg__rd_tier *t, int rc, const char *why)
 {
     if (rc == TG_ETIMEOUT)
-        t->host->set_error("shared tier: Redis at %s: %s (timeout_ms %lld)", t->cfg.where, why,
+        t->host->set_error("Redis at %s: %s (timeout_ms %lld)", t->cfg.where, why,
                            (long long)t->cfg.timeout_ms);
     else
-        t->host->set_error("shared tier: Redis at %s: %s", t->cfg.where, why);
+        t->host->set_error("Redis at %s: %s", t->cfg.where, why);
     return rc;
 }
 
