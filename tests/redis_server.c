@@ -132,7 +132,7 @@ static void tg_redis_log_tail(const tg_redis *r)
 
 static int tg_redis_spawn(tg_redis *r)
 {
-    char exe[512], port[16], log[128];
+    char exe[512], port[16], log[128], sock[128];
     int64_t deadline;
     pid_t pid;
 
@@ -140,6 +140,7 @@ static int tg_redis_spawn(tg_redis *r)
         return -1;
     snprintf(port, sizeof port, "%d", r->port);
     snprintf(log, sizeof log, "%s/redis.log", r->dir);
+    snprintf(sock, sizeof sock, "%s/redis.sock", r->dir);
     fflush(NULL);
     pid = fork();
     if (pid < 0)
@@ -166,6 +167,10 @@ static int tg_redis_spawn(tg_redis *r)
         argv[n++] = r->dir;
         argv[n++] = "--logfile";
         argv[n++] = log;
+        argv[n++] = "--unixsocket";
+        argv[n++] = sock;
+        argv[n++] = "--unixsocketperm";
+        argv[n++] = "700";
         argv[n++] = "--daemonize";
         argv[n++] = "no";
         if (r->password[0]) {

@@ -18,7 +18,8 @@ typedef struct tg_redis {
     int paused;
     char dir[64];       /* the temporary directory; "" once removed */
     char password[64];  /* requirepass; "" for none */
-    char url[96];       /* "redis://127.0.0.1:PORT/0", no password */
+    char url[96];       /* "redis://127.0.0.1:PORT/0", no password; also
+                         * listening on the socket DIR/redis.sock */
 } tg_redis;
 
 /* Start redis-server (found on PATH) on a free port, with @p password as

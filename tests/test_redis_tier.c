@@ -934,6 +934,31 @@ static void passwords(void **state)
     tg_redis_stop(&pw);
 }
 
+static void unix_socket(void **state)
+{
+    rtier t;
+    char json[256];
+    int found = -1;
+
+    (void)state;
+    snprintf(json, sizeof json, "{\"url\":\"unix:%s/redis.sock\",\"prefix\":\"%s\"}",
+             server.dir, prefix);
+    assert_int_equal(rtier_open_json(&t, json), TG_OK);
+    assert_int_equal(rtier_wait_subscribed(&t), 0);
+    assert_int_equal(wr(&t, TG__SHARED_ANSWER, "u", rrec_answer(TG_STATUS_ACTIVE, 1), 60000), 1);
+    (void)rd(&t, "u", &found);
+    assert_int_equal(found, 1);
+    rtier_close(&t);
+    /* A socket that is not there: an error naming it. */
+    assert_int_equal(rtier_open_json(&t, "{\"url\":\"unix:/nonexistent/redis.sock\"}"), TG_OK);
+    {
+        tg__shared_record out;
+        assert_int_equal(t.tier->read(t.state, "gmail", "u", &out, &found), TG_EPROVIDER);
+        assert_non_null(strstr(tg_error_message(), "unix:/nonexistent/redis.sock"));
+    }
+    rtier_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -954,6 +979,7 @@ int main(void)
         cmocka_unit_test_setup(malformed_values, each_setup),
         cmocka_unit_test_setup(malformed_messages, each_setup),
         cmocka_unit_test_setup(passwords, each_setup),
+        cmocka_unit_test_setup(unix_socket, each_setup),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
