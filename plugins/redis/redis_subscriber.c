@@ -140,6 +140,10 @@ static void tg__rd_sub_reply(tg__rd_sub *s, const redisReply *r)
         tg__rd_bad_message(s, "not a message of the channel");
         return;
     }
+    /* This tier's own: dropped before the work of decoding. */
+    if (r->element[2]->len > 5 + TG__RD_ORIGIN_LEN &&
+        memcmp(r->element[2]->str + 5, s->t->origin, TG__RD_ORIGIN_LEN) == 0)
+        return;
     if (tg__rd_message_decode(r->element[2]->str, r->element[2]->len, origin, &c, why,
                               sizeof why) != 0) {
         tg__rd_bad_message(s, why);
@@ -150,8 +154,6 @@ static void tg__rd_sub_reply(tg__rd_sub *s, const redisReply *r)
         tg__rd_bad_message(s, "a message naming an invalid account");
         return;
     }
-    if (strcmp(origin, s->t->origin) == 0)
-        return;
     s->sink.change(s->sink.ctx, &c);
 }
 
