@@ -142,23 +142,46 @@ int rsink_wait_up(rsink *s, int up, int calls, int timeout_ms)
     return rsink_wait(s, timeout_ms, rsink_is_up, up, calls);
 }
 
+#define RTIER_MAX 16
+
+/* The tiers open, by state: what rtier_close_all() stops. */
+static struct {
+    const tg__shared_tier *tier;
+    void *state;
+    rsink *sink;
+} rtier_open_list[RTIER_MAX];
+
 int rtier_open_json(rtier *t, const char *json)
 {
     tg__shared_sink k;
-    int rc;
+    int rc, i;
 
     memset(t, 0, sizeof *t);
     t->tier = tg__shared_tier_find("redis", NULL);
     if (!t->tier)
         return TG_ENOTSUP;
-    rsink_init(&t->sink);
-    k = rsink_sink(&t->sink);
+    for (i = 0; i < RTIER_MAX && rtier_open_list[i].state; i++)
+        ;
+    t->sink = calloc(1, sizeof *t->sink);
+    if (i == RTIER_MAX || !t->sink) {
+        free(t->sink);
+        t->tier = NULL;
+        return TG_ENOMEM;
+    }
+    rsink_init(t->sink);
+    k = rsink_sink(t->sink);
     rc = t->tier->create(tg__host(), json, &k, &t->state);
     if (rc != TG_OK) {
-        rsink_destroy(&t->sink);
+        rsink_destroy(t->sink);
+        free(t->sink);
+        t->sink = NULL;
         t->tier = NULL;
+        return rc;
     }
-    return rc;
+    rtier_open_list[i].tier = t->tier;
+    rtier_open_list[i].state = t->state;
+    rtier_open_list[i].sink = t->sink;
+    return TG_OK;
 }
 
 int rtier_open(rtier *t, const tg_redis *r, const char *prefix, int timeout_ms)
@@ -169,19 +192,37 @@ int rtier_open(rtier *t, const tg_redis *r, const char *prefix, int timeout_ms)
     return rtier_open_json(t, json);
 }
 
+static void rtier_close_at(int i)
+{
+    rtier_open_list[i].tier->destroy(rtier_open_list[i].state);
+    rsink_destroy(rtier_open_list[i].sink);
+    free(rtier_open_list[i].sink);
+    memset(&rtier_open_list[i], 0, sizeof rtier_open_list[i]);
+}
+
 void rtier_close(rtier *t)
 {
-    if (!t->tier)
-        return;
-    t->tier->destroy(t->state);
-    rsink_destroy(&t->sink);
+    int i;
+
+    for (i = 0; t->state && i < RTIER_MAX; i++)
+        if (rtier_open_list[i].state == t->state)
+            rtier_close_at(i);
     t->tier = NULL;
     t->state = NULL;
+    t->sink = NULL;
+}
+
+void rtier_close_all(void)
+{
+    int i;
+    for (i = 0; i < RTIER_MAX; i++)
+        if (rtier_open_list[i].state)
+            rtier_close_at(i);
 }
 
 int rtier_wait_subscribed(rtier *t)
 {
-    return rsink_wait_up(&t->sink, 1, 1, 10000);
+    return rsink_wait_up(t->sink, 1, 1, 10000);
 }
 
 /* ---- the log ---------------------------------------------------------------- */

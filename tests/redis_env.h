@@ -34,11 +34,13 @@ int rsink_wait_up(rsink *s, int up, int calls, int timeout_ms);
 int rsink_ups(rsink *s);
 int rsink_downs(rsink *s);
 
-/* A tier instance: its state and its sink. */
+/* A tier instance: its state and its sink (on the heap, with the state
+ * remembered apart, so that rtier_close_all() can stop a tier whose test
+ * failed and left its rtier behind). */
 typedef struct rtier {
     const tg__shared_tier *tier;
     void *state;
-    rsink sink;
+    rsink *sink;
 } rtier;
 
 /* Create "redis" over @p json (the "shared" object less "type"). TG_OK or
@@ -47,6 +49,8 @@ int rtier_open_json(rtier *t, const char *json);
 /* Over the server @p r with @p prefix and @p timeout_ms. */
 int rtier_open(rtier *t, const tg_redis *r, const char *prefix, int timeout_ms);
 void rtier_close(rtier *t);
+/* Close every tier still open (a test's teardown). */
+void rtier_close_all(void);
 /* Wait until subscribed (the sink got 1), up to 10 s. 0 or -1. */
 int rtier_wait_subscribed(rtier *t);
 

@@ -18,33 +18,57 @@
 
 #define TG_REDIS_MAX_RUNNING 8
 
-/* The servers running, stopped at exit whatever the test did. */
-static tg_redis *tg_redis_running[TG_REDIS_MAX_RUNNING];
+/* The servers started and not yet stopped, by value (a test that failed may
+ * have left its tg_redis behind on a stack that is gone): killed and their
+ * directories removed at exit. */
+static struct {
+    char dir[64];
+    pid_t pid;
+} tg_redis_left[TG_REDIS_MAX_RUNNING];
 static int tg_redis_atexit_set;
+
+static void tg_redis_rmdir(char *dir);
 
 static void tg_redis_at_exit(void)
 {
     int i;
-    for (i = 0; i < TG_REDIS_MAX_RUNNING; i++)
-        if (tg_redis_running[i])
-            tg_redis_stop(tg_redis_running[i]);
+    for (i = 0; i < TG_REDIS_MAX_RUNNING; i++) {
+        if (!tg_redis_left[i].dir[0])
+            continue;
+        if (tg_redis_left[i].pid > 0) {
+            kill(tg_redis_left[i].pid, SIGKILL);
+            kill(tg_redis_left[i].pid, SIGCONT);
+            waitpid(tg_redis_left[i].pid, NULL, 0);
+        }
+        tg_redis_rmdir(tg_redis_left[i].dir);
+    }
 }
 
-static void tg_redis_track(tg_redis *r, int on)
+/* Record @p r's directory and process as they are now; @p gone: forget it. */
+static void tg_redis_track(const tg_redis *r, int gone)
 {
-    int i;
+    int i, slot = -1;
     if (!tg_redis_atexit_set) {
         atexit(tg_redis_at_exit);
         tg_redis_atexit_set = 1;
     }
     for (i = 0; i < TG_REDIS_MAX_RUNNING; i++) {
-        if (on && !tg_redis_running[i]) {
-            tg_redis_running[i] = r;
-            return;
+        if (tg_redis_left[i].dir[0] && strcmp(tg_redis_left[i].dir, r->dir) == 0) {
+            slot = i;
+            break;
         }
-        if (!on && tg_redis_running[i] == r)
-            tg_redis_running[i] = NULL;
+        if (!tg_redis_left[i].dir[0] && slot < 0)
+            slot = i;
     }
+    if (slot < 0)
+        return;
+    if (gone) {
+        if (strcmp(tg_redis_left[slot].dir, r->dir) == 0)
+            memset(&tg_redis_left[slot], 0, sizeof tg_redis_left[slot]);
+        return;
+    }
+    snprintf(tg_redis_left[slot].dir, sizeof tg_redis_left[slot].dir, "%s", r->dir);
+    tg_redis_left[slot].pid = r->pid;
 }
 
 /* redis-server's path on PATH, resolved before fork. */
@@ -183,7 +207,7 @@ static int tg_redis_spawn(tg_redis *r)
     }
     r->pid = pid;
     r->paused = 0;
-    tg_redis_track(r, 1);
+    tg_redis_track(r, 0);
     deadline = tg_dev_now_ms() + 10000;
     while (tg_dev_now_ms() < deadline) {
         int status;
@@ -233,7 +257,8 @@ void tg_redis_kill(tg_redis *r)
     }
     r->pid = 0;
     r->paused = 0;
-    tg_redis_track(r, 0);
+    if (r->dir[0])
+        tg_redis_track(r, 0);
 }
 
 int tg_redis_restart(tg_redis *r)
@@ -291,5 +316,7 @@ static void tg_redis_rmdir(char *dir)
 void tg_redis_stop(tg_redis *r)
 {
     tg_redis_kill(r);
+    if (r->dir[0])
+        tg_redis_track(r, 1);
     tg_redis_rmdir(r->dir);
 }

@@ -53,6 +53,16 @@ static int each_setup(void **state)
     return 0;
 }
 
+static tg_redis pw_server; /* passwords: a server with requirepass */
+
+static int each_teardown(void **state)
+{
+    (void)state;
+    rtier_close_all(); /* those a failed test left open */
+    tg_redis_stop(&pw_server);
+    return 0;
+}
+
 static void open_tier(rtier *t)
 {
     int rc = rtier_open(t, &server, prefix, 2000);
@@ -572,7 +582,7 @@ static void lock_two_holders(void **state)
 static tg__shared_change next_change(rtier *b, int *seen)
 {
     tg__shared_change c;
-    if (rsink_wait_change(&b->sink, *seen, WAIT_MS, &c) != 0)
+    if (rsink_wait_change(b->sink, *seen, WAIT_MS, &c) != 0)
         fail_msg("change %d did not arrive", *seen);
     (*seen)++;
     return c;
@@ -664,12 +674,12 @@ static void changes_reach_others(void **state)
     assert_int_equal(wr(&b, TG__SHARED_ANSWER, "from-b", rrec_answer(TG_STATUS_ACTIVE, 1), 60000), 1);
     c = next_change(&a, &(int){ 0 });
     assert_string_equal(c.identifier, "from-b");
-    assert_int_equal(rsink_count(&a.sink), 1);
+    assert_int_equal(rsink_count(a.sink), 1);
     /* And B saw exactly A's changes, not its own. */
     usleep(100000);
-    assert_int_equal(rsink_count(&b.sink), seen);
-    assert_int_equal(rsink_ups(&a.sink), 1);
-    assert_int_equal(rsink_downs(&a.sink), 0);
+    assert_int_equal(rsink_count(b.sink), seen);
+    assert_int_equal(rsink_ups(a.sink), 1);
+    assert_int_equal(rsink_downs(a.sink), 0);
     rtier_close(&a);
     rtier_close(&b);
 }
@@ -851,14 +861,14 @@ static void malformed_messages(void **state)
     raw_publish(big, mid_len);
     free(big);
     raw_publish(good, strlen(good));
-    assert_int_equal(rsink_wait_change(&t.sink, 0, WAIT_MS, &c), 0);
+    assert_int_equal(rsink_wait_change(t.sink, 0, WAIT_MS, &c), 0);
     assert_string_equal(c.identifier, "good");
     assert_int_equal(c.record.status, TG_STATUS_ACTIVE);
     /* Only the good one, without losing the subscription. */
     usleep(100000);
-    assert_int_equal(rsink_count(&t.sink), 1);
-    assert_int_equal(rsink_ups(&t.sink), 1);
-    assert_int_equal(rsink_downs(&t.sink), 0);
+    assert_int_equal(rsink_count(t.sink), 1);
+    assert_int_equal(rsink_ups(t.sink), 1);
+    assert_int_equal(rsink_downs(t.sink), 0);
     assert_int_equal(t.tier->subscribed(t.state), 1);
     /* Logged, at most a line a second: the first one at least. */
     if (!rlog_has("skipped a bad message"))
@@ -871,18 +881,18 @@ static void malformed_messages(void **state)
 
 static void passwords(void **state)
 {
-    tg_redis pw;
+    tg_redis *pw = &pw_server;
     rtier t;
     char json[512];
     int found = -1, rc;
     tg__shared_record out;
 
     (void)state;
-    assert_int_equal(tg_redis_start(&pw, "Pa55-w0rd-Xy"), 0);
+    assert_int_equal(tg_redis_start(pw, "Pa55-w0rd-Xy"), 0);
     rlog_capture();
     /* In the URL. */
     snprintf(json, sizeof json, "{\"url\":\"redis://:Pa55-w0rd-Xy@127.0.0.1:%d/0\",\"timeout_ms\":2000}",
-             pw.port);
+             pw->port);
     assert_int_equal(rtier_open_json(&t, json), TG_OK);
     assert_int_equal(rtier_wait_subscribed(&t), 0);
     assert_int_equal(wr(&t, TG__SHARED_ANSWER, "u", rrec_answer(TG_STATUS_ACTIVE, 1), 60000), 1);
@@ -894,7 +904,7 @@ static void passwords(void **state)
     snprintf(json, sizeof json,
              "{\"url\":\"redis://127.0.0.1:%d/2\",\"password_env\":\"TG_TEST_REDIS_PW\","
              "\"timeout_ms\":2000}",
-             pw.port);
+             pw->port);
     assert_int_equal(rtier_open_json(&t, json), TG_OK);
     assert_int_equal(rtier_wait_subscribed(&t), 0);
     (void)rd(&t, "u", &found);
@@ -907,7 +917,7 @@ static void passwords(void **state)
     /* A wrong one: every call fails, saying AUTH was refused, never the
      * password; the subscriber logs the same. */
     snprintf(json, sizeof json,
-             "{\"url\":\"redis://:Wr0ng-Pa55-Zq@127.0.0.1:%d/0\",\"timeout_ms\":2000}", pw.port);
+             "{\"url\":\"redis://:Wr0ng-Pa55-Zq@127.0.0.1:%d/0\",\"timeout_ms\":2000}", pw->port);
     assert_int_equal(rtier_open_json(&t, json), TG_OK);
     rc = t.tier->read(t.state, "gmail", "u", &out, &found);
     assert_int_equal(rc, TG_EPROVIDER);
@@ -922,7 +932,7 @@ static void passwords(void **state)
     assert_int_equal(t.tier->subscribed(t.state), 0);
     rtier_close(&t);
     /* None: NOAUTH. */
-    snprintf(json, sizeof json, "{\"url\":\"%s\",\"timeout_ms\":2000}", pw.url);
+    snprintf(json, sizeof json, "{\"url\":\"%s\",\"timeout_ms\":2000}", pw->url);
     assert_int_equal(rtier_open_json(&t, json), TG_OK);
     rc = t.tier->read(t.state, "gmail", "u", &out, &found);
     assert_int_equal(rc, TG_EPROVIDER);
@@ -931,7 +941,7 @@ static void passwords(void **state)
     if (strstr(rlog_text(), "Pa55") || strstr(rlog_text(), "Wr0ng"))
         fail_msg("a password is in the log: %s", rlog_text());
     tg_log_set(TG_LOG_ERROR, NULL, NULL);
-    tg_redis_stop(&pw);
+    tg_redis_stop(pw);
 }
 
 static void unix_socket(void **state)
@@ -963,23 +973,23 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(registry_has_redis),
-        cmocka_unit_test_setup(answer_then_read, each_setup),
-        cmocka_unit_test_setup(answer_vs_answer, each_setup),
-        cmocka_unit_test_setup(answer_vs_event, each_setup),
-        cmocka_unit_test_setup(event_without_record, each_setup),
-        cmocka_unit_test_setup(event_vs_event, each_setup),
-        cmocka_unit_test_setup(event_older_than_answer, each_setup),
-        cmocka_unit_test_setup(tombstones, each_setup),
-        cmocka_unit_test_setup(write_refuses_bad_arguments, each_setup),
-        cmocka_unit_test_setup(identifier_time_in_read, each_setup),
-        cmocka_unit_test_setup(invalidations_in_read, each_setup),
-        cmocka_unit_test_setup(lock_two_holders, each_setup),
-        cmocka_unit_test_setup(changes_reach_others, each_setup),
-        cmocka_unit_test_setup(keys_and_values_hold_no_secret_names, each_setup),
-        cmocka_unit_test_setup(malformed_values, each_setup),
-        cmocka_unit_test_setup(malformed_messages, each_setup),
-        cmocka_unit_test_setup(passwords, each_setup),
-        cmocka_unit_test_setup(unix_socket, each_setup),
+        cmocka_unit_test_setup_teardown(answer_then_read, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(answer_vs_answer, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(answer_vs_event, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(event_without_record, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(event_vs_event, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(event_older_than_answer, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(tombstones, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(write_refuses_bad_arguments, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(identifier_time_in_read, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(invalidations_in_read, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(lock_two_holders, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(changes_reach_others, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(keys_and_values_hold_no_secret_names, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(malformed_values, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(malformed_messages, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(passwords, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(unix_socket, each_setup, each_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
