@@ -13,6 +13,8 @@ TOOLGATE_PACKAGES=(
     libcmocka-dev
     libmicrohttpd-dev
     libssl-dev
+    libhiredis-dev
+    redis-server
     valgrind
     curl
     # promtool, which checks the metrics of `toolgate serve` (a test);
