@@ -703,6 +703,27 @@ void sv_webhook_sign(const unsigned char *key, size_t key_len, const char *id, c
     snprintf(out, cap, "v1,%s", (const char *)enc);
 }
 
+int sv_deliver(const sv_server *s, const unsigned char *key, size_t key_len, const char *msg_id,
+               const char *ts, const char *body, sv_answer *a)
+{
+    char now[32], sig[128], h_id[160], h_ts[64], h_sig[192];
+    const char *headers[4];
+
+    if (!ts) {
+        snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+        ts = now;
+    }
+    sv_webhook_sign(key, key_len, msg_id, ts, body, strlen(body), sig, sizeof sig);
+    snprintf(h_id, sizeof h_id, "webhook-id: %s", msg_id);
+    snprintf(h_ts, sizeof h_ts, "webhook-timestamp: %s", ts);
+    snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", sig);
+    headers[0] = h_id;
+    headers[1] = h_ts;
+    headers[2] = h_sig;
+    headers[3] = NULL;
+    return sv_http(s, "POST", "/v1/webhooks/scalekit", body, headers, a);
+}
+
 void sv_utc_now(char *out, size_t cap, int64_t offset_ms)
 {
     struct timespec ts;

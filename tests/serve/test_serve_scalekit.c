@@ -242,23 +242,7 @@ static void test_link_reuse(void **state)
 static long deliver(const char *msg_id, const char *ts, const char *body, const unsigned char *key,
                     sv_answer *a)
 {
-    char now[32], sig[128], h_id[160], h_ts[64], h_sig[192];
-    const char *headers[4];
-
-    if (!ts) {
-        snprintf(now, sizeof now, "%lld", (long long)time(NULL));
-        ts = now;
-    }
-    sv_webhook_sign(key ? key : KEY, sizeof KEY, msg_id, ts, body, strlen(body), sig,
-                    sizeof sig);
-    snprintf(h_id, sizeof h_id, "webhook-id: %s", msg_id);
-    snprintf(h_ts, sizeof h_ts, "webhook-timestamp: %s", ts);
-    snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", sig);
-    headers[0] = h_id;
-    headers[1] = h_ts;
-    headers[2] = h_sig;
-    headers[3] = NULL;
-    assert_int_equal(sv_http(&srv, "POST", "/v1/webhooks/scalekit", body, headers, a), 0);
+    assert_int_equal(sv_deliver(&srv, key ? key : KEY, sizeof KEY, msg_id, ts, body, a), 0);
     return a->status;
 }
 
