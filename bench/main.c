@@ -1,5 +1,5 @@
 /*
- * toolgate-bench: the figures of DESIGN §10 side by side with their baselines,
+ * toolgate-bench: the figures of docs/design.md §16 side by side with their baselines,
  * in one run. Prints a table, or one JSON object with --json.
  *
  *   toolgate-bench [--json] [--quick] [--dev-server PATH] [--no-http]

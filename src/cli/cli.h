@@ -1,4 +1,4 @@
-/* The `toolgate` command (DESIGN §8): shared types of its parts. */
+/* The `toolgate` command (docs/design.md §8): shared types of its parts. */
 #ifndef TG_CLI_CLI_H
 #define TG_CLI_CLI_H
 
@@ -9,7 +9,7 @@
 
 #include "toolgate/toolgate.h"
 
-/* Exit codes of DESIGN §8. */
+/* Exit codes of docs/design.md §8. */
 enum {
     CLI_EXIT_OK = 0,           /* ALLOW, or the command succeeded */
     CLI_EXIT_FAILURE = 1,      /* any other failure */

@@ -1,4 +1,4 @@
-/* Errors on stderr (one line each) and the exit codes of DESIGN §8. */
+/* Errors on stderr (one line each) and the exit codes of docs/design.md §8. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +48,7 @@ int cli_report_detail(const cli_command *cmd, int rc, const char *detail)
     if (!detail || !detail[0])
         detail = tg_strerror(rc);
     /* Bad input, or a configuration found bad only when first used (e.g.
-     * client credentials the token endpoint refuses): DESIGN §8 exit 2. */
+     * client credentials the token endpoint refuses): docs/design.md §8 exit 2. */
     if (rc == TG_EINVAL || rc == TG_ECONFIG || rc == TG_EPLUGIN) {
         size_t n = strlen(cmd->name);
         /* "event: ..." from the library needs no second "event: ". */

@@ -1,5 +1,5 @@
 /* `toolgate wait`: tg_gate_wait until the account is ACTIVE or the time is
- * up; SIGINT or SIGTERM end it with exit 130 (DESIGN §8 of docs/design.md). */
+ * up; SIGINT or SIGTERM end it with exit 130 (docs/design.md §8). */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
