@@ -377,8 +377,14 @@ static void test_webhook_refusals(void **state)
     assert_non_null(huge);
     memset(huge, ' ', big);
     huge[big] = '\0';
-    deliver("msg_big", NULL, huge, NULL, &a);
-    expect_webhook_error(&a, 413, "ETOOLARGE");
+    /* The server answers 413 and closes as soon as the body passes the
+     * limit; a client still sending then may see the connection reset
+     * instead (a slow run, under TSan). Either way the body was refused,
+     * which the too_large count below shows. */
+    if (sv_deliver(&srv, KEY, sizeof KEY, "msg_big", NULL, huge, &a) == 0)
+        expect_webhook_error(&a, 413, "ETOOLARGE");
+    else
+        sv_answer_free(&a);
     free(huge);
 
     assert_int_equal(sv_metric(&srv, "toolgate_webhook_events_total{outcome=\"bad_signature\"}"),
