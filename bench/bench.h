@@ -32,7 +32,7 @@ double bench_now_ns(void);
 bench_figure bench_summarise(double *samples, int n);
 /* The @p p quantile (0..1, nearest rank) of @p samples, which it sorts. */
 double bench_percentile(double *samples, int n, double p);
-void bench_die(const char *what);
+_Noreturn void bench_die(const char *what);
 
 /* Start a server (argv[0] is its path; its stderr ours, or /dev/null when
  * @p quiet) and read its ready line on stdout: @p ready is a scanf format

@@ -85,7 +85,7 @@ void bench_stop_server(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
-void bench_die(const char *what)
+_Noreturn void bench_die(const char *what)
 {
     fprintf(stderr, "toolgate-bench: %s: %s\n", what, tg_error_message());
     exit(1);
