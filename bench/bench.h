@@ -25,11 +25,14 @@ typedef struct bench_opts {
     const char *mcp_server; /* toolgate-bench-mcp-server */
     int no_mcp;             /* --no-mcp: skip the mcp-proxy figure */
     int no_serve;           /* --no-serve: skip the toolgate serve figures */
+    int no_fleet;           /* --no-fleet: skip the figures of a fleet on Redis */
 } bench_opts;
 
 double bench_now_ns(void);
 bench_figure bench_summarise(double *samples, int n);
-void bench_die(const char *what);
+/* The @p p quantile (0..1, nearest rank) of @p samples, which it sorts. */
+double bench_percentile(double *samples, int n, double p);
+_Noreturn void bench_die(const char *what);
 
 /* Start a server (argv[0] is its path; its stderr ours, or /dev/null when
  * @p quiet) and read its ready line on stdout: @p ready is a scanf format
@@ -85,6 +88,21 @@ typedef struct bench_results {
     int mcp_calls;          /* round trips measured on each side */
     int have_serve;
     bench_figure serve_p50_us, serve_p99_us, serve_cps_2t, process_p50_us, process_cps_2t;
+    /* A fleet on Redis (bench/fleet*.c); fleet_skipped says why when not. */
+    int have_fleet;
+    const char *fleet_skipped;
+    bench_figure redis_miss_p50_us, redis_miss_p99_us;       /* a miss served from Redis */
+    bench_figure provider_miss_p50_us, provider_miss_p99_us; /* baseline: a provider miss */
+    bench_figure fleet_cold_p50_us, fleet_cold_p99_us;       /* Redis miss, lock, provider */
+    int fleet_miss_checks;                                   /* checks of each, per repetition */
+    double webhook_all_p50_us, webhook_all_p99_us;   /* until every other process saw it */
+    double webhook_each_p50_us, webhook_each_p99_us; /* until one other process saw it */
+    double webhook_apply_p50_us;                     /* the applying call, Redis write included */
+    double webhook_local_p50_us, webhook_local_p99_us; /* baseline: one process, no tier */
+    int webhook_events, webhook_lost;
+    double requests_per_account, requests_per_account_max;           /* 4 processes on Redis */
+    double requests_per_account_alone, requests_per_account_alone_max; /* baseline: no Redis */
+    int request_accounts, request_accounts_over_one; /* with Redis: asked more than once */
 } bench_results;
 
 void bench_hit_figures(const bench_opts *o, const bench_keys *k, bench_results *r);
@@ -94,6 +112,7 @@ int bench_http_figures(const bench_opts *o, bench_results *r);
 void bench_crafted_figure(const bench_opts *o, const bench_keys *k, bench_results *r);
 int bench_mcp_figures(const bench_opts *o, bench_results *r);
 int bench_serve_figures(const bench_opts *o, bench_results *r);
+int bench_fleet_figures(const bench_opts *o, bench_results *r);
 void bench_hit_loop(long n);
 
 #endif

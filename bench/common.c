@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,6 +37,12 @@ bench_figure bench_summarise(double *samples, int n)
     return f;
 }
 
+double bench_percentile(double *samples, int n, double p)
+{
+    qsort(samples, (size_t)n, sizeof *samples, cmp_double);
+    return samples[(int)(p * (n - 1) + 0.5)];
+}
+
 int bench_start_server(char *const *argv, const char *ready, int quiet, pid_t *pid, int *port)
 {
     int out[2];
@@ -48,7 +55,10 @@ int bench_start_server(char *const *argv, const char *ready, int quiet, pid_t *p
     if (*pid < 0)
         return -1;
     if (*pid == 0) {
-        int null = quiet ? open("/dev/null", O_WRONLY) : -1;
+        int null;
+        /* Stopped with us, however the benchmark ends. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        null = quiet ? open("/dev/null", O_WRONLY) : -1;
         dup2(out[1], 1);
         if (null >= 0)
             dup2(null, 2);
@@ -75,7 +85,7 @@ void bench_stop_server(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
-void bench_die(const char *what)
+_Noreturn void bench_die(const char *what)
 {
     fprintf(stderr, "toolgate-bench: %s: %s\n", what, tg_error_message());
     exit(1);

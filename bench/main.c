@@ -3,7 +3,7 @@
  * in one run. Prints a table, or one JSON object with --json.
  *
  *   toolgate-bench [--json] [--quick] [--dev-server PATH] [--no-http]
- *                  [--toolgate PATH] [--no-serve]
+ *                  [--toolgate PATH] [--no-serve] [--no-fleet]
  *   toolgate-bench --hit-loop N     (for callgrind: exactly N cache hits)
  */
 #include <stdio.h>
@@ -23,7 +23,7 @@
 static void usage(FILE *out)
 {
     fputs("usage: toolgate-bench [--json] [--quick] [--dev-server PATH | --no-http] [--no-mcp]\n"
-          "                      [--no-serve]\n"
+          "                      [--no-serve] [--no-fleet]\n"
           "       toolgate-bench --hit-loop N\n"
           "\n"
           "Measures the check's hit path against a bare uthash lookup, blocked hits,\n"
@@ -32,8 +32,12 @@ static void usage(FILE *out)
           "uncached check, an allowed tools/call through `toolgate mcp-proxy`\n"
           "against the same MCP server called directly (p50 and p99), and a check\n"
           "through `toolgate serve` over loopback against a `toolgate check` process\n"
-          "per call. Each other timed figure is the median of several repetitions\n"
-          "after a warm-up, with min and max.\n"
+          "per call. With a redis-server of its own (found on PATH): a miss served\n"
+          "from Redis against a provider miss (p50 and p99), a webhook applied in one\n"
+          "of 4 processes until every other sees it, and provider requests per\n"
+          "account with 4 processes on one Redis against 4 without. Each other timed\n"
+          "figure is the median of several repetitions after a warm-up, with min and\n"
+          "max.\n"
           "\n"
           "  --json            one JSON object instead of a table\n"
           "  --quick           fewer and shorter repetitions\n"
@@ -41,6 +45,7 @@ static void usage(FILE *out)
           "  --no-http         skip the figures that need the dev server\n"
           "  --no-mcp          skip the mcp-proxy figure\n"
           "  --no-serve        skip the figures of toolgate serve\n"
+          "  --no-fleet        skip the figures of a fleet on Redis\n"
           "  --hit-loop N      warm the cache, then make N hits and exit (for callgrind)\n",
           out);
 }
@@ -48,6 +53,44 @@ static void usage(FILE *out)
 static void json_figure(const char *name, double v, int last)
 {
     printf("  \"%s\": %.4g%s\n", name, v, last ? "" : ",");
+}
+
+static const char *const fleet_keys[] = {
+    "redis_miss_p50_us", "redis_miss_p99_us", "provider_miss_p50_us", "provider_miss_p99_us",
+    "redis_miss_ratio_p50", "fleet_cold_miss_p50_us", "fleet_cold_miss_p99_us",
+    "webhook_every_process_p50_us", "webhook_every_process_p99_us",
+    "webhook_one_process_p50_us", "webhook_one_process_p99_us", "webhook_apply_p50_us",
+    "webhook_local_p50_us", "webhook_local_p99_us", "webhook_events", "webhook_lost",
+    "requests_per_account", "requests_per_account_max", "requests_per_account_alone",
+    "requests_per_account_alone_max", "request_accounts", "request_accounts_over_one"
+};
+
+static void print_json_fleet(const bench_results *r)
+{
+    size_t i;
+    if (!r->have_fleet) {
+        for (i = 0; i < sizeof fleet_keys / sizeof *fleet_keys; i++)
+            printf("  \"%s\": null,\n", fleet_keys[i]);
+        return;
+    }
+    {
+        const double v[] = {
+            r->redis_miss_p50_us.median, r->redis_miss_p99_us.median,
+            r->provider_miss_p50_us.median, r->provider_miss_p99_us.median,
+            r->redis_miss_p50_us.median / r->provider_miss_p50_us.median,
+            r->fleet_cold_p50_us.median, r->fleet_cold_p99_us.median,
+            r->webhook_all_p50_us, r->webhook_all_p99_us, r->webhook_each_p50_us,
+            r->webhook_each_p99_us, r->webhook_apply_p50_us, r->webhook_local_p50_us,
+            r->webhook_local_p99_us, r->webhook_events, r->webhook_lost,
+            r->requests_per_account, r->requests_per_account_max,
+            r->requests_per_account_alone, r->requests_per_account_alone_max,
+            r->request_accounts, r->request_accounts_over_one
+        };
+        _Static_assert(sizeof v / sizeof *v == sizeof fleet_keys / sizeof *fleet_keys,
+                       "one value per key");
+        for (i = 0; i < sizeof fleet_keys / sizeof *fleet_keys; i++)
+            json_figure(fleet_keys[i], v[i], 0);
+    }
 }
 
 static void print_json(const bench_results *r)
@@ -104,6 +147,7 @@ static void print_json(const bench_results *r)
              "  \"serve_checks_per_s_2t\": null,\n  \"process_check_p50_us\": null,\n"
              "  \"process_checks_per_s_2t\": null,\n  \"serve_speedup_p50\": null,");
     }
+    print_json_fleet(r);
     json_figure("bytes_per_entry_1m", r->bytes_per_entry_1m, 1);
     puts("}");
 }
@@ -112,6 +156,39 @@ static void row(const char *what, const bench_figure *f, const char *unit, const
 {
     printf("%-34s %12.1f %12.1f %12.1f  %-6s %s\n", what, f->median, f->min, f->max, unit,
            note);
+}
+
+static void print_table_fleet(const bench_results *r)
+{
+    char note[64];
+    if (!r->have_fleet) {
+        printf("(fleet figures skipped: %s)\n", r->fleet_skipped ? r->fleet_skipped : "--no-fleet");
+        return;
+    }
+    printf("%-34s %12s %12s %12s\n", "a fleet on Redis (us)", "p50", "p99", "");
+    snprintf(note, sizeof note, "(p50 <= 200; %.2fx the provider's)",
+             r->redis_miss_p50_us.median / r->provider_miss_p50_us.median);
+    printf("%-34s %12.1f %12.1f %12s  %s\n", "  miss served from Redis", r->redis_miss_p50_us.median,
+           r->redis_miss_p99_us.median, "", note);
+    printf("%-34s %12.1f %12.1f %12s  (%d checks each, median of %d)\n",
+           "  baseline: provider miss, HTTP", r->provider_miss_p50_us.median,
+           r->provider_miss_p99_us.median, "", r->fleet_miss_checks, r->redis_miss_p50_us.reps);
+    printf("%-34s %12.1f %12.1f\n", "  fleet cold miss: lock, provider", r->fleet_cold_p50_us.median,
+           r->fleet_cold_p99_us.median);
+    printf("%-34s %12.1f %12.1f %12s  (p99 <= 10000; %d events, %d lost)\n",
+           "  webhook seen by all 3 others", r->webhook_all_p50_us, r->webhook_all_p99_us, "",
+           r->webhook_events, r->webhook_lost);
+    printf("%-34s %12.1f %12.1f\n", "  webhook seen by one other", r->webhook_each_p50_us,
+           r->webhook_each_p99_us);
+    printf("%-34s %12.1f %12s\n", "  webhook call, Redis write incl.", r->webhook_apply_p50_us, "");
+    printf("%-34s %12.1f %12.1f\n", "  baseline: one process, no Redis", r->webhook_local_p50_us,
+           r->webhook_local_p99_us);
+    printf("%-34s %12s %12s %12s\n", "provider requests per account", "mean", "most", "");
+    printf("%-34s %12.3f %12.0f %12s  (= 1; %d of %d accounts asked more than once)\n",
+           "  4 processes x 2 threads, Redis", r->requests_per_account, r->requests_per_account_max,
+           "", r->request_accounts_over_one, r->request_accounts);
+    printf("%-34s %12.3f %12.0f\n", "  baseline: the same, no Redis", r->requests_per_account_alone,
+           r->requests_per_account_alone_max);
 }
 
 static void print_table(const bench_results *r)
@@ -156,6 +233,7 @@ static void print_table(const bench_results *r)
     }
     printf("%-34s %12.1f %38s (<= 256)\n", "bytes per cached account at 1M", r->bytes_per_entry_1m,
            "");
+    print_table_fleet(r);
     if (r->have_mcp) {
         printf("%-34s %12s %12s %12s\n", "tools/call round trip (us)", "p50", "p99", "");
         printf("%-34s %12.1f %12.1f\n", "  MCP server called directly", r->mcp_direct_p50_us,
@@ -173,7 +251,7 @@ static void print_table(const bench_results *r)
 int main(int argc, char **argv)
 {
     static bench_keys keys;
-    bench_opts o = { 0, 0, TG_BENCH_DEV_SERVER, TG_BENCH_TOOLGATE, TG_BENCH_MCP_SERVER, 0, 0 };
+    bench_opts o = { 0, 0, TG_BENCH_DEV_SERVER, TG_BENCH_TOOLGATE, TG_BENCH_MCP_SERVER, 0, 0, 0 };
     bench_results r;
     int i;
 
@@ -191,6 +269,8 @@ int main(int argc, char **argv)
             o.dev_server = argv[++i];
         } else if (strcmp(argv[i], "--no-serve") == 0) {
             o.no_serve = 1;
+        } else if (strcmp(argv[i], "--no-fleet") == 0) {
+            o.no_fleet = 1;
         } else if (strcmp(argv[i], "--hit-loop") == 0 && i + 1 < argc) {
             char *end;
             long n = strtol(argv[++i], &end, 10);
@@ -232,6 +312,11 @@ int main(int argc, char **argv)
         if (!o.json)
             fprintf(stderr, "measuring toolgate serve against a process per check...\n");
         r.have_serve = bench_serve_figures(&o, &r) == 0;
+    }
+    if (!o.no_fleet) {
+        if (!o.json)
+            fprintf(stderr, "measuring a fleet on Redis...\n");
+        bench_fleet_figures(&o, &r);
     }
     if (!o.json)
         fprintf(stderr, "measuring memory at 1,000,000 accounts...\n");

@@ -76,18 +76,6 @@ static void round_trip(peer *p, long id)
     memmove(p->buf, nl + 1, p->have);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double pct(double *v, int n, double q)
-{
-    int i = (int)(q * (n - 1) + 0.5);
-    return v[i];
-}
-
 int bench_mcp_figures(const bench_opts *o, bench_results *r)
 {
     enum { BLOCK = 500 };
@@ -137,12 +125,10 @@ int bench_mcp_figures(const bench_opts *o, bench_results *r)
         }
     }
     n = (blocks / 2) * BLOCK;
-    qsort(direct, (size_t)n, sizeof *direct, cmp_double);
-    qsort(proxied, (size_t)n, sizeof *proxied, cmp_double);
-    r->mcp_direct_p50_us = pct(direct, n, 0.50);
-    r->mcp_direct_p99_us = pct(direct, n, 0.99);
-    r->mcp_proxy_p50_us = pct(proxied, n, 0.50);
-    r->mcp_proxy_p99_us = pct(proxied, n, 0.99);
+    r->mcp_direct_p50_us = bench_percentile(direct, n, 0.50);
+    r->mcp_direct_p99_us = bench_percentile(direct, n, 0.99);
+    r->mcp_proxy_p50_us = bench_percentile(proxied, n, 0.50);
+    r->mcp_proxy_p99_us = bench_percentile(proxied, n, 0.99);
     r->mcp_calls = n;
     r->have_mcp = 1;
     peer_stop(d);

@@ -145,14 +145,6 @@ static void client_check(client *c, int i)
 
 /* ---- the figures --------------------------------------------------------------- */
 
-static double percentile(double *v, int n, double p)
-{
-    bench_figure f = bench_summarise(v, n); /* sorts */
-    int i = (int)(p * (n - 1) + 0.5);
-    (void)f;
-    return v[i];
-}
-
 static void serve_latency(const bench_opts *o, int port, bench_results *r)
 {
     int reps = o->quick ? 3 : 7, n = o->quick ? 2000 : 10000, rep, i;
@@ -170,8 +162,8 @@ static void serve_latency(const bench_opts *o, int port, bench_results *r)
             client_check(c, i % SERVE_ACCOUNTS);
             lat[i] = (bench_now_ns() - t0) / 1e3;
         }
-        p50[rep] = percentile(lat, n, 0.50);
-        p99[rep] = percentile(lat, n, 0.99);
+        p50[rep] = bench_percentile(lat, n, 0.50);
+        p99[rep] = bench_percentile(lat, n, 0.99);
     }
     r->serve_p50_us = bench_summarise(p50, reps);
     r->serve_p99_us = bench_summarise(p99, reps);
@@ -288,7 +280,7 @@ static void process_figures(const bench_opts *o, const char *cli, const char *co
             process_check(cli, config, i);
             lat[i] = (bench_now_ns() - t0) / 1e3;
         }
-        p50[rep] = percentile(lat, n, 0.50);
+        p50[rep] = bench_percentile(lat, n, 0.50);
         t0 = bench_now_ns();
         for (t = 0; t < 2; t++) {
             p[t] = (proc_load){ cli, config, t0 + secs * 1e9, 0, 0 };

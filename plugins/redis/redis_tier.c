@@ -1,6 +1,6 @@
 /*
  * The shared tier "redis": create, destroy and the method table. See
- * redis_tier.h, and docs/fleet-redis.md for the keys, values, scripts and
+ * redis_tier.h, and docs/fleet.md for the keys, values, scripts and
  * faults.
  */
 #include <errno.h>
