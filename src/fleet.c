@@ -257,6 +257,15 @@ int tg__fleet_before_provider(tg_gate *g, tg__flight *f)
         return 0;
     }
     if (acquired) {
+        /* Another gate may have answered, written and let go of the lock
+         * between the read above and this lock: read once more, now that
+         * the lock keeps the others out, before asking the provider again. */
+        got = tg__fleet_read(g, f);
+        if (got > 0) {
+            tg__fleet_count(&g->fleet.hits);
+            g->fleet.vt->unlock(g->fleet.state, f->key.conn->name, f->key.id);
+            return 1;
+        }
         f->fleet_locked = 1;
         return 0;
     }

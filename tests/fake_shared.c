@@ -34,6 +34,8 @@ static struct {
     fs_id_time ids[FS_RECORDS];
     fs_sink sinks[FS_SINKS];
     int down, subscribed;
+    void (*before_lock)(void *ctx);
+    void *before_lock_ctx;
     fake_shared_counts counts;
 } fs = { .lock = PTHREAD_MUTEX_INITIALIZER, .subscribed = 1 };
 
@@ -258,9 +260,17 @@ static int fs_publish(void *state, const tg__shared_change *c)
 static int fs_lock(void *state, const char *conn, const char *id, int64_t ttl_ms, int *acquired)
 {
     fs_record *rec;
+    void (*hook)(void *ctx);
+    void *hook_ctx;
     int rc;
     (void)state;
     (void)ttl_ms;
+    pthread_mutex_lock(&fs.lock);
+    hook = fs.before_lock;
+    hook_ctx = fs.before_lock_ctx;
+    pthread_mutex_unlock(&fs.lock);
+    if (hook)
+        hook(hook_ctx);
     pthread_mutex_lock(&fs.lock);
     fs.counts.locks++;
     rc = fs_fail_if_down();
@@ -310,6 +320,16 @@ void fake_shared_reset(void)
     memset(&fs.counts, 0, sizeof fs.counts);
     fs.down = 0;
     fs.subscribed = 1;
+    fs.before_lock = NULL;
+    fs.before_lock_ctx = NULL;
+    pthread_mutex_unlock(&fs.lock);
+}
+
+void fake_shared_before_lock(void (*fn)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&fs.lock);
+    fs.before_lock = fn;
+    fs.before_lock_ctx = ctx;
     pthread_mutex_unlock(&fs.lock);
 }
 

@@ -261,6 +261,47 @@ static void test_waits_for_the_lock_holder(void **state)
     member_free(a);
 }
 
+/* As another gate would: answer for the account and let go of the lock. */
+static void answer_and_unlock(void *arg)
+{
+    later *l = arg;
+    tg__shared_record r;
+    memset(&r, 0, sizeof r);
+    r.has_status = 1;
+    r.status = l->status;
+    r.asof_ms = when_ms(0);
+    r.expires_ms = r.asof_ms + 60000;
+    r.event_ms = TG__NO_EVENT;
+    fake_shared_put_answer(l->conn, l->id, &r, 60000);
+    fake_shared_before_lock(NULL, NULL);
+}
+
+/* Another gate answered between this gate's read and its lock: its write
+ * and unlock fell in between, so the lock is free again. The record is
+ * read once more under the lock instead of asking the provider a second
+ * time for the fleet. */
+static void test_answer_between_read_and_lock(void **state)
+{
+    member *a = member_new(NULL);
+    later l = { "gmail", "hugo", TG_STATUS_ACTIVE, 0 };
+    (void)state;
+
+    fake_set(&a->f, "gmail", "hugo", TG_STATUS_ACTIVE);
+    fake_shared_before_lock(answer_and_unlock, &l);
+    assert_int_equal(check(a, "gmail_send", "hugo"), TG_VERDICT_ALLOW);
+    assert_int_equal(tg_decision_source(a->d), TG_SOURCE_SHARED);
+    assert_int_equal(a->f.status_calls, 0);
+    /* The lock taken for nothing is let go. */
+    {
+        int acquired = 0;
+        fake_shared_counts before = fake_shared_counted();
+        assert_int_equal(fake_shared_tier.lock(NULL, "gmail", "hugo", 1000, &acquired), TG_OK);
+        assert_int_equal(acquired, 1);
+        assert_int_equal(fake_shared_counted().lock_refusals, before.lock_refusals);
+    }
+    member_free(a);
+}
+
 /* The lock holder never answers: the wait ends (bounded by the provider's
  * timeout) and the gate asks the provider itself. */
 static void test_lock_holder_gone(void **state)
@@ -373,6 +414,7 @@ int main(void)
         T(test_invalidation_and_identifier_fan_out),
         T(test_tier_down),
         T(test_waits_for_the_lock_holder),
+        T(test_answer_between_read_and_lock),
         T(test_lock_holder_gone),
         T(test_degraded_ttl),
         T(test_record_expiry_respected),
