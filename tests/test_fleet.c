@@ -221,6 +221,68 @@ static void test_tier_down(void **state)
     member_free(a);
 }
 
+static void go_down(void *arg)
+{
+    (void)arg;
+    fake_shared_set_down(1);
+}
+
+/* A call to the tier that fails (times out, when Redis is paused) ends the
+ * round's use of it: no write or unlock follows to wait as long again, so a
+ * check waits on the tier once at most. Whether the read fails or, after it,
+ * the lock. */
+static void test_one_failed_call_per_round(void **state)
+{
+    member *a = member_new(NULL);
+    fake_shared_counts n;
+    int lock_fails;
+    (void)state;
+
+    for (lock_fails = 0; lock_fails <= 1; lock_fails++) {
+        const char *id = lock_fails ? "ola" : "otto";
+        uint64_t errors = stats(a).shared_errors;
+        fake_shared_reset();
+        if (lock_fails)
+            fake_shared_before_lock(go_down, NULL);
+        else
+            fake_shared_set_down(1);
+        fake_set(&a->f, "gmail", id, TG_STATUS_ACTIVE);
+        assert_int_equal(check(a, "gmail_send", id), TG_VERDICT_ALLOW);
+        assert_int_equal(tg_decision_source(a->d), TG_SOURCE_PROVIDER);
+        n = fake_shared_counted();
+        assert_int_equal(n.reads, 1);
+        assert_int_equal(n.locks, lock_fails);
+        assert_int_equal(n.writes, 0);
+        assert_int_equal(stats(a).shared_errors - errors, 1);
+    }
+    member_free(a);
+}
+
+/* Redis stops answering after the lock was taken: a write that times out
+ * is the round's last call (the lock expires by itself); one that fails at
+ * once is followed by the unlock. */
+static void test_write_timeout_leaves_the_lock(void **state)
+{
+    member *a = member_new(NULL);
+    int timeout;
+    (void)state;
+
+    for (timeout = 0; timeout <= 1; timeout++) {
+        const char *id = timeout ? "wanda" : "walt";
+        int acquired = -1;
+        fake_shared_reset();
+        fake_shared_fail_with(timeout ? TG_ETIMEOUT : TG_EPROVIDER);
+        fake_shared_before_write(go_down, NULL);
+        fake_set(&a->f, "gmail", id, TG_STATUS_ACTIVE);
+        assert_int_equal(check(a, "gmail_send", id), TG_VERDICT_ALLOW);
+        assert_int_equal(fake_shared_counted().writes, 1);
+        fake_shared_set_down(0);
+        assert_int_equal(fake_shared_tier.lock(NULL, "gmail", id, 1000, &acquired), TG_OK);
+        assert_int_equal(acquired, !timeout);
+    }
+    member_free(a);
+}
+
 typedef struct later {
     const char *conn, *id;
     tg_status status;
@@ -413,6 +475,8 @@ int main(void)
         T(test_event_fans_out),
         T(test_invalidation_and_identifier_fan_out),
         T(test_tier_down),
+        T(test_one_failed_call_per_round),
+        T(test_write_timeout_leaves_the_lock),
         T(test_waits_for_the_lock_holder),
         T(test_answer_between_read_and_lock),
         T(test_lock_holder_gone),
