@@ -169,11 +169,15 @@ int tg__fleet_open(tg_gate *g, const tg__config *cfg)
     sink.change = tg__fleet_on_change;
     sink.subscribed = tg__fleet_on_subscribed;
     sink.ctx = g;
+    /* Before create: the tier's subscriber thread, started there, reads it
+     * (tg__fleet_ttl) as soon as a change comes. */
+    g->fleet.vt = vt;
     rc = vt->create(tg__host(), cfg->shared_json ? cfg->shared_json : "{}", &sink,
                     &g->fleet.state);
-    if (rc != TG_OK)
+    if (rc != TG_OK) {
+        g->fleet.vt = NULL;
         return rc == TG_ENOMEM ? rc : TG_ECONFIG;
-    g->fleet.vt = vt;
+    }
     return TG_OK;
 }
 
