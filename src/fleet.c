@@ -226,6 +226,7 @@ static int tg__fleet_take(tg__flight *f, const tg__shared_record *r, int64_t wal
         f->link[TG_LINK_MAX] = '\0';
         f->link_expires_at = r->link_expires_ms;
         f->have_link = 1;
+        f->fleet_link = 1;
     }
     return 1;
 }

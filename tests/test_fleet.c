@@ -138,6 +138,9 @@ static void test_link_shared(void **state)
     assert_string_equal(tg_decision_link(b->d), link);
     assert_int_equal(tg_decision_source(b->d), TG_SOURCE_SHARED);
     assert_int_equal(b->f.status_calls + b->f.link_calls, 0);
+    /* What b read from the fleet, it does not write back. */
+    assert_int_equal(fake_shared_counted().writes, 1);
+    assert_int_equal(stats(b).shared_publishes, 0);
     member_free(a);
     member_free(b);
 }
