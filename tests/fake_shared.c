@@ -107,6 +107,19 @@ static void fs_deliver(const fs_sink *from, const tg__shared_change *c)
         targets[i].change(targets[i].ctx, c);
 }
 
+/* Call a hook (fs.before_*), no lock held. */
+static void fs_call(void (*const *fn)(void *ctx), void *const *ctx)
+{
+    void (*hook)(void *ctx);
+    void *hook_ctx;
+    pthread_mutex_lock(&fs.lock);
+    hook = *fn;
+    hook_ctx = *ctx;
+    pthread_mutex_unlock(&fs.lock);
+    if (hook)
+        hook(hook_ctx);
+}
+
 static int fs_fail_if_down(void)
 {
     /* Lock held. */
@@ -175,16 +188,9 @@ static int fs_write(void *state, tg__shared_write how, const char *conn, const c
 {
     fs_record *rec;
     tg__shared_change c;
-    void (*hook)(void *ctx);
-    void *hook_ctx;
     int rc, live;
 
-    pthread_mutex_lock(&fs.lock);
-    hook = fs.before_write;
-    hook_ctx = fs.before_write_ctx;
-    pthread_mutex_unlock(&fs.lock);
-    if (hook)
-        hook(hook_ctx);
+    fs_call(&fs.before_write, &fs.before_write_ctx);
     pthread_mutex_lock(&fs.lock);
     fs.counts.writes++;
     rc = fs_fail_if_down();
@@ -270,17 +276,10 @@ static int fs_publish(void *state, const tg__shared_change *c)
 static int fs_lock(void *state, const char *conn, const char *id, int64_t ttl_ms, int *acquired)
 {
     fs_record *rec;
-    void (*hook)(void *ctx);
-    void *hook_ctx;
     int rc;
     (void)state;
     (void)ttl_ms;
-    pthread_mutex_lock(&fs.lock);
-    hook = fs.before_lock;
-    hook_ctx = fs.before_lock_ctx;
-    pthread_mutex_unlock(&fs.lock);
-    if (hook)
-        hook(hook_ctx);
+    fs_call(&fs.before_lock, &fs.before_lock_ctx);
     pthread_mutex_lock(&fs.lock);
     fs.counts.locks++;
     rc = fs_fail_if_down();

@@ -292,11 +292,10 @@ typedef struct later {
     int delay_ms;
 } later;
 
-static void *answer_later(void *arg)
+/* Another gate's answer for the account, as of now. */
+static void put_answer(const later *l)
 {
-    later *l = arg;
     tg__shared_record r;
-    usleep((useconds_t)l->delay_ms * 1000);
     memset(&r, 0, sizeof r);
     r.has_status = 1;
     r.status = l->status;
@@ -304,6 +303,13 @@ static void *answer_later(void *arg)
     r.expires_ms = r.asof_ms + 60000;
     r.event_ms = TG__NO_EVENT;
     fake_shared_put_answer(l->conn, l->id, &r, 60000);
+}
+
+static void *answer_later(void *arg)
+{
+    later *l = arg;
+    usleep((useconds_t)l->delay_ms * 1000);
+    put_answer(l);
     fake_shared_hold_lock(l->conn, l->id, 0);
     return NULL;
 }
@@ -329,15 +335,7 @@ static void test_waits_for_the_lock_holder(void **state)
 /* As another gate would: answer for the account and let go of the lock. */
 static void answer_and_unlock(void *arg)
 {
-    later *l = arg;
-    tg__shared_record r;
-    memset(&r, 0, sizeof r);
-    r.has_status = 1;
-    r.status = l->status;
-    r.asof_ms = when_ms(0);
-    r.expires_ms = r.asof_ms + 60000;
-    r.event_ms = TG__NO_EVENT;
-    fake_shared_put_answer(l->conn, l->id, &r, 60000);
+    put_answer(arg);
     fake_shared_before_lock(NULL, NULL);
 }
 
