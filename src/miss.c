@@ -210,8 +210,10 @@ static void tg__flight_lead(tg_gate *g, tg__flight *f)
     pthread_mutex_unlock(&g->cache.lock);
     /* What the fleet gets: an answer this round learned from the provider
      * (a status, or a link for the fleet's status), unless a change made it
-     * out of date meanwhile — never what it read from the fleet. */
-    publish = !f->superseded && f->have_status &&
+     * out of date meanwhile — never what it read from the fleet, nor a
+     * status it held already (a round for a link only): that may be older
+     * than what the fleet learned since, and would be published as new. */
+    publish = !f->superseded && f->need_status && f->have_status &&
               (!f->from_fleet || (fetched_link && f->have_link && !f->fleet_link));
     tg__flight_finish_locked(&g->flights, f);
     if (g->fleet.vt && (f->fleet_locked || publish)) {

@@ -17,6 +17,7 @@
 #include "fake_provider.h"
 #include "fake_shared.h"
 #include "fleet.h"
+#include "gate.h"
 #include "when.h"
 
 typedef struct member {
@@ -174,6 +175,52 @@ static void test_event_fans_out(void **state)
     member_free(a);
     member_free(b);
     member_free(c);
+}
+
+/* A gate that asks the provider only for a link (the status it holds came
+ * from an event) publishes no status: what it holds may be older than what
+ * the fleet learned meanwhile. Here b holds REVOKED from an event and has
+ * not yet heard of the later activation that a and the fleet hold; b's
+ * link must not make the fleet REVOKED again. */
+static void test_link_round_publishes_no_status(void **state)
+{
+    member *a = member_new(NULL), *b = member_new(NULL);
+    tg__shared_record r;
+    char t[WHEN_MAX];
+    int applied = 0;
+    (void)state;
+
+    fake_set(&a->f, "gmail", "zed", TG_STATUS_ACTIVE);
+    fake_set(&b->f, "gmail", "zed", TG_STATUS_ACTIVE);
+    assert_int_equal(check(a, "gmail_send", "zed"), TG_VERDICT_ALLOW);
+    assert_int_equal(check(b, "gmail_send", "zed"), TG_VERDICT_ALLOW);
+    /* Each later than the last, to the millisecond: the answers, the
+     * revocation, the activation, b's round. */
+    usleep(5000);
+    assert_int_equal(event_apply(a->g, "evt_z1", "connected_account.status_updated",
+                                 when_rfc3339(t, 0), "gmail", "zed", "REVOKED"),
+                     TG_EVENT_APPLIED);
+    usleep(5000);
+    /* The activation, as another gate writes it; b's subscription lags. */
+    memset(&r, 0, sizeof r);
+    r.has_status = 1;
+    r.status = TG_STATUS_ACTIVE;
+    r.event_ms = when_ms(0);
+    r.expires_ms = when_ms(60000);
+    assert_int_equal(fake_shared_tier.write(b->g->fleet.state, TG__SHARED_EVENT, "gmail", "zed",
+                                            &r, 60000, &applied),
+                     TG_OK);
+    assert_int_equal(applied, 1);
+    assert_int_equal(check(a, "gmail_send", "zed"), TG_VERDICT_ALLOW);
+    usleep(5000);
+    /* b, still REVOKED, fetches a link for it. */
+    assert_int_equal(check(b, "gmail_send", "zed"), TG_VERDICT_NEEDS_AUTHORIZATION);
+    assert_int_equal(b->f.link_calls, 1);
+    assert_int_equal(check(a, "gmail_send", "zed"), TG_VERDICT_ALLOW);
+    assert_int_equal(fake_shared_get("gmail", "zed", &r), 1);
+    assert_int_equal(r.status, TG_STATUS_ACTIVE);
+    member_free(a);
+    member_free(b);
 }
 
 /* Invalidations and events without a connection reach every gate too. */
@@ -474,6 +521,7 @@ int main(void)
         T(test_one_provider_request_for_the_fleet),
         T(test_link_shared),
         T(test_event_fans_out),
+        T(test_link_round_publishes_no_status),
         T(test_invalidation_and_identifier_fan_out),
         T(test_tier_down),
         T(test_one_failed_call_per_round),
