@@ -169,11 +169,15 @@ int tg__fleet_open(tg_gate *g, const tg__config *cfg)
     sink.change = tg__fleet_on_change;
     sink.subscribed = tg__fleet_on_subscribed;
     sink.ctx = g;
+    /* Before create: the tier's subscriber thread, started there, reads it
+     * (tg__fleet_ttl) as soon as a change comes. */
+    g->fleet.vt = vt;
     rc = vt->create(tg__host(), cfg->shared_json ? cfg->shared_json : "{}", &sink,
                     &g->fleet.state);
-    if (rc != TG_OK)
+    if (rc != TG_OK) {
+        g->fleet.vt = NULL;
         return rc == TG_ENOMEM ? rc : TG_ECONFIG;
-    g->fleet.vt = vt;
+    }
     return TG_OK;
 }
 
@@ -222,6 +226,7 @@ static int tg__fleet_take(tg__flight *f, const tg__shared_record *r, int64_t wal
         f->link[TG_LINK_MAX] = '\0';
         f->link_expires_at = r->link_expires_ms;
         f->have_link = 1;
+        f->fleet_link = 1;
     }
     return 1;
 }
@@ -232,8 +237,11 @@ static int tg__fleet_read(tg_gate *g, tg__flight *f)
     tg__shared_record r;
     int found = 0;
 
-    if (g->fleet.vt->read(g->fleet.state, f->key.conn->name, f->key.id, &r, &found) != TG_OK) {
+    int rc = g->fleet.vt->read(g->fleet.state, f->key.conn->name, f->key.id, &r, &found);
+
+    if (rc != TG_OK) {
         tg__fleet_failed(g, "read");
+        f->fleet_failed = rc;
         return -1;
     }
     return found && tg__fleet_take(f, &r, tg__wall_ms());
@@ -242,7 +250,7 @@ static int tg__fleet_read(tg_gate *g, tg__flight *f)
 int tg__fleet_before_provider(tg_gate *g, tg__flight *f)
 {
     int64_t deadline;
-    int got, acquired = 0;
+    int got, rc, acquired = 0;
 
     got = tg__fleet_read(g, f);
     if (got != 0) {
@@ -251,12 +259,23 @@ int tg__fleet_before_provider(tg_gate *g, tg__flight *f)
         return got > 0;
     }
     tg__fleet_count(&g->fleet.misses);
-    if (g->fleet.vt->lock(g->fleet.state, f->key.conn->name, f->key.id, g->fleet.lock_ms,
-                          &acquired) != TG_OK) {
+    rc = g->fleet.vt->lock(g->fleet.state, f->key.conn->name, f->key.id, g->fleet.lock_ms,
+                           &acquired);
+    if (rc != TG_OK) {
         tg__fleet_failed(g, "lock");
+        f->fleet_failed = rc;
         return 0;
     }
     if (acquired) {
+        /* Another gate may have answered, written and let go of the lock
+         * between the read above and this lock: read once more, now that
+         * the lock keeps the others out, before asking the provider again. */
+        got = tg__fleet_read(g, f);
+        if (got > 0) {
+            tg__fleet_count(&g->fleet.hits);
+            g->fleet.vt->unlock(g->fleet.state, f->key.conn->name, f->key.id);
+            return 1;
+        }
         f->fleet_locked = 1;
         return 0;
     }
@@ -300,23 +319,30 @@ void tg__fleet_after_provider(tg_gate *g, tg__flight *f, int publish)
 {
     const char *conn = f->key.conn->name;
 
-    if (publish) {
+    /* After a call that failed (Redis down, or paused: a timeout), a write
+     * would fail as well — after as long again, when Redis does not
+     * answer: the check that leads the round waits on the tier once at
+     * most. The lock is still let go unless a call timed out (its own
+     * call would too); else it expires by itself after lock_ms. */
+    if (publish && !f->fleet_failed) {
         tg__shared_record r;
         int64_t ttl;
-        int applied = 0;
+        int applied = 0, rc;
         tg__fleet_record_of(g, f, &r, &ttl);
         if (ttl > 0) {
-            if (g->fleet.vt->write(g->fleet.state, TG__SHARED_ANSWER, conn, f->key.id, &r, ttl,
-                                   &applied) != TG_OK)
+            rc = g->fleet.vt->write(g->fleet.state, TG__SHARED_ANSWER, conn, f->key.id, &r, ttl,
+                                    &applied);
+            if (rc != TG_OK) {
                 tg__fleet_failed(g, "write");
-            else if (applied)
+                f->fleet_failed = rc;
+            } else if (applied) {
                 tg__fleet_count(&g->fleet.publishes);
+            }
         }
     }
-    if (f->fleet_locked) {
+    if (f->fleet_locked && f->fleet_failed != TG_ETIMEOUT)
         g->fleet.vt->unlock(g->fleet.state, conn, f->key.id);
-        f->fleet_locked = 0;
-    }
+    f->fleet_locked = 0;
 }
 
 /* ---- changes made here ----------------------------------------------------------- */

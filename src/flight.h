@@ -37,7 +37,9 @@ typedef struct tg__flight {
                              * record it took) */
     /* The shared tier (fleet.h). */
     int from_fleet;         /* the status came from the fleet's record */
+    int fleet_link;         /* so did the link */
     int fleet_locked;       /* this gate holds the fleet lock for the key */
+    int fleet_failed;       /* the error of a call to the tier that failed (0: none) */
     int64_t fleet_expires_ms; /* the fleet's record: trusted until (wall) */
     int64_t fleet_event_ms;   /* the fleet's record: its latest event */
     /* Result, written by the leader before done is set. */

@@ -210,9 +210,11 @@ static void tg__flight_lead(tg_gate *g, tg__flight *f)
     pthread_mutex_unlock(&g->cache.lock);
     /* What the fleet gets: an answer this round learned from the provider
      * (a status, or a link for the fleet's status), unless a change made it
-     * out of date meanwhile. */
-    publish = !f->superseded && f->have_status &&
-              (!f->from_fleet || (fetched_link && f->have_link));
+     * out of date meanwhile — never what it read from the fleet, nor a
+     * status it held already (a round for a link only): that may be older
+     * than what the fleet learned since, and would be published as new. */
+    publish = !f->superseded && f->need_status && f->have_status &&
+              (!f->from_fleet || (fetched_link && f->have_link && !f->fleet_link));
     tg__flight_finish_locked(&g->flights, f);
     if (g->fleet.vt && (f->fleet_locked || publish)) {
         pthread_mutex_unlock(&g->flights.lock);
@@ -236,8 +238,15 @@ int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__key *k, tg_decision
         else if (tg__fill_from_cached(&c, d))
             goto counted;
 
+        /* The cache's lock too (cache, then flights: the order of every
+         * writer), so that the read below never sees a change half-applied:
+         * a blocked status whose link is already gone while its new status
+         * is not stored yet would start a round for a link nobody needs. */
+        pthread_mutex_lock(&g->cache.lock);
         pthread_mutex_lock(&g->flights.lock);
         f = tg__flight_find_locked(&g->flights, k);
+        if (f)
+            pthread_mutex_unlock(&g->cache.lock);
         if (f && refresh && !f->need_status) {
             /* It fetches only a link: let it end, then ask for the status. */
             tg__flight_join_locked(&g->flights, f);
@@ -256,11 +265,13 @@ int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__key *k, tg_decision
             c.fresh = 0;
         else if (tg__fill_from_cached(&c, d)) {
             pthread_mutex_unlock(&g->flights.lock);
+            pthread_mutex_unlock(&g->cache.lock);
             goto counted;
         }
         f = tg__flight_start_locked(&g->flights, k);
         if (!f) {
             pthread_mutex_unlock(&g->flights.lock);
+            pthread_mutex_unlock(&g->cache.lock);
             return tg__fail(TG_ENOMEM, "gate: out of memory");
         }
         f->need_status = !c.fresh;
@@ -274,6 +285,7 @@ int tg__gate_miss(tg_gate *g, const tg__reader *r, const tg__key *k, tg_decision
             f->have_link = 1;
         }
         f->asof_ms = tg__wall_ms();
+        pthread_mutex_unlock(&g->cache.lock);
         tg__flight_lead(g, f);
         break;
     }

@@ -33,9 +33,13 @@ static struct {
     fs_record records[FS_RECORDS];
     fs_id_time ids[FS_RECORDS];
     fs_sink sinks[FS_SINKS];
-    int down, subscribed;
+    int down, fail_rc, subscribed;
+    void (*before_lock)(void *ctx);
+    void *before_lock_ctx;
+    void (*before_write)(void *ctx);
+    void *before_write_ctx;
     fake_shared_counts counts;
-} fs = { .lock = PTHREAD_MUTEX_INITIALIZER, .subscribed = 1 };
+} fs = { .lock = PTHREAD_MUTEX_INITIALIZER, .fail_rc = TG_EPROVIDER, .subscribed = 1 };
 
 static int64_t fs_wall(void)
 {
@@ -103,10 +107,23 @@ static void fs_deliver(const fs_sink *from, const tg__shared_change *c)
         targets[i].change(targets[i].ctx, c);
 }
 
+/* Call a hook (fs.before_*), no lock held. */
+static void fs_call(void (*const *fn)(void *ctx), void *const *ctx)
+{
+    void (*hook)(void *ctx);
+    void *hook_ctx;
+    pthread_mutex_lock(&fs.lock);
+    hook = *fn;
+    hook_ctx = *ctx;
+    pthread_mutex_unlock(&fs.lock);
+    if (hook)
+        hook(hook_ctx);
+}
+
 static int fs_fail_if_down(void)
 {
     /* Lock held. */
-    return fs.down ? TG_EPROVIDER : TG_OK;
+    return fs.down ? fs.fail_rc : TG_OK;
 }
 
 static int fs_create(const tg_host *host, const char *config_json, const tg__shared_sink *sink,
@@ -173,6 +190,7 @@ static int fs_write(void *state, tg__shared_write how, const char *conn, const c
     tg__shared_change c;
     int rc, live;
 
+    fs_call(&fs.before_write, &fs.before_write_ctx);
     pthread_mutex_lock(&fs.lock);
     fs.counts.writes++;
     rc = fs_fail_if_down();
@@ -261,6 +279,7 @@ static int fs_lock(void *state, const char *conn, const char *id, int64_t ttl_ms
     int rc;
     (void)state;
     (void)ttl_ms;
+    fs_call(&fs.before_lock, &fs.before_lock_ctx);
     pthread_mutex_lock(&fs.lock);
     fs.counts.locks++;
     rc = fs_fail_if_down();
@@ -309,7 +328,33 @@ void fake_shared_reset(void)
     memset(fs.ids, 0, sizeof fs.ids);
     memset(&fs.counts, 0, sizeof fs.counts);
     fs.down = 0;
+    fs.fail_rc = TG_EPROVIDER;
     fs.subscribed = 1;
+    fs.before_lock = fs.before_write = NULL;
+    fs.before_lock_ctx = fs.before_write_ctx = NULL;
+    pthread_mutex_unlock(&fs.lock);
+}
+
+void fake_shared_fail_with(int rc)
+{
+    pthread_mutex_lock(&fs.lock);
+    fs.fail_rc = rc;
+    pthread_mutex_unlock(&fs.lock);
+}
+
+void fake_shared_before_write(void (*fn)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&fs.lock);
+    fs.before_write = fn;
+    fs.before_write_ctx = ctx;
+    pthread_mutex_unlock(&fs.lock);
+}
+
+void fake_shared_before_lock(void (*fn)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&fs.lock);
+    fs.before_lock = fn;
+    fs.before_lock_ctx = ctx;
     pthread_mutex_unlock(&fs.lock);
 }
 

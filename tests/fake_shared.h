@@ -11,16 +11,24 @@
 /* The tier's method table; register it with tg__fleet_use_tier(). */
 extern const tg__shared_tier fake_shared_tier;
 
-/* Empty the server: no records, locks or identifier times; up; subscribed. */
+/* Empty the server: no records, locks or identifier times; up (failing
+ * with TG_EPROVIDER when down); subscribed; no hooks. */
 void fake_shared_reset(void);
-/* Every call fails (TG_EPROVIDER) while down. */
+/* Every call fails while down: with TG_EPROVIDER, or what
+ * fake_shared_fail_with() chose (TG_ETIMEOUT: as a paused Redis). */
 void fake_shared_set_down(int down);
+void fake_shared_fail_with(int rc);
 /* Cut (0) or restore (1) every gate's subscription: their sinks are told,
  * and nothing is delivered while cut. */
 void fake_shared_set_subscribed(int up);
 /* Hold the fleet lock of the account as another gate would (1), or let it
  * go (0). */
 void fake_shared_hold_lock(const char *connection, const char *identifier, int held);
+/* Call @p fn (no lock held) at the start of every lock(), or write(),
+ * until reset — what another gate does between a gate's read and its lock,
+ * or Redis meanwhile. */
+void fake_shared_before_lock(void (*fn)(void *ctx), void *ctx);
+void fake_shared_before_write(void (*fn)(void *ctx), void *ctx);
 /* Store a record for the account as another gate's answer would, and
  * deliver it as an ANSWER change. */
 void fake_shared_put_answer(const char *connection, const char *identifier,

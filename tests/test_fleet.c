@@ -17,6 +17,7 @@
 #include "fake_provider.h"
 #include "fake_shared.h"
 #include "fleet.h"
+#include "gate.h"
 #include "when.h"
 
 typedef struct member {
@@ -138,6 +139,9 @@ static void test_link_shared(void **state)
     assert_string_equal(tg_decision_link(b->d), link);
     assert_int_equal(tg_decision_source(b->d), TG_SOURCE_SHARED);
     assert_int_equal(b->f.status_calls + b->f.link_calls, 0);
+    /* What b read from the fleet, it does not write back. */
+    assert_int_equal(fake_shared_counted().writes, 1);
+    assert_int_equal(stats(b).shared_publishes, 0);
     member_free(a);
     member_free(b);
 }
@@ -171,6 +175,52 @@ static void test_event_fans_out(void **state)
     member_free(a);
     member_free(b);
     member_free(c);
+}
+
+/* A gate that asks the provider only for a link (the status it holds came
+ * from an event) publishes no status: what it holds may be older than what
+ * the fleet learned meanwhile. Here b holds REVOKED from an event and has
+ * not yet heard of the later activation that a and the fleet hold; b's
+ * link must not make the fleet REVOKED again. */
+static void test_link_round_publishes_no_status(void **state)
+{
+    member *a = member_new(NULL), *b = member_new(NULL);
+    tg__shared_record r;
+    char t[WHEN_MAX];
+    int applied = 0;
+    (void)state;
+
+    fake_set(&a->f, "gmail", "zed", TG_STATUS_ACTIVE);
+    fake_set(&b->f, "gmail", "zed", TG_STATUS_ACTIVE);
+    assert_int_equal(check(a, "gmail_send", "zed"), TG_VERDICT_ALLOW);
+    assert_int_equal(check(b, "gmail_send", "zed"), TG_VERDICT_ALLOW);
+    /* Each later than the last, to the millisecond: the answers, the
+     * revocation, the activation, b's round. */
+    usleep(5000);
+    assert_int_equal(event_apply(a->g, "evt_z1", "connected_account.status_updated",
+                                 when_rfc3339(t, 0), "gmail", "zed", "REVOKED"),
+                     TG_EVENT_APPLIED);
+    usleep(5000);
+    /* The activation, as another gate writes it; b's subscription lags. */
+    memset(&r, 0, sizeof r);
+    r.has_status = 1;
+    r.status = TG_STATUS_ACTIVE;
+    r.event_ms = when_ms(0);
+    r.expires_ms = when_ms(60000);
+    assert_int_equal(fake_shared_tier.write(b->g->fleet.state, TG__SHARED_EVENT, "gmail", "zed",
+                                            &r, 60000, &applied),
+                     TG_OK);
+    assert_int_equal(applied, 1);
+    assert_int_equal(check(a, "gmail_send", "zed"), TG_VERDICT_ALLOW);
+    usleep(5000);
+    /* b, still REVOKED, fetches a link for it. */
+    assert_int_equal(check(b, "gmail_send", "zed"), TG_VERDICT_NEEDS_AUTHORIZATION);
+    assert_int_equal(b->f.link_calls, 1);
+    assert_int_equal(check(a, "gmail_send", "zed"), TG_VERDICT_ALLOW);
+    assert_int_equal(fake_shared_get("gmail", "zed", &r), 1);
+    assert_int_equal(r.status, TG_STATUS_ACTIVE);
+    member_free(a);
+    member_free(b);
 }
 
 /* Invalidations and events without a connection reach every gate too. */
@@ -221,17 +271,78 @@ static void test_tier_down(void **state)
     member_free(a);
 }
 
+static void go_down(void *arg)
+{
+    (void)arg;
+    fake_shared_set_down(1);
+}
+
+/* A call to the tier that fails (times out, when Redis is paused) ends the
+ * round's use of it: no write or unlock follows to wait as long again, so a
+ * check waits on the tier once at most. Whether the read fails or, after it,
+ * the lock. */
+static void test_one_failed_call_per_round(void **state)
+{
+    member *a = member_new(NULL);
+    fake_shared_counts n;
+    int lock_fails;
+    (void)state;
+
+    for (lock_fails = 0; lock_fails <= 1; lock_fails++) {
+        const char *id = lock_fails ? "ola" : "otto";
+        uint64_t errors = stats(a).shared_errors;
+        fake_shared_reset();
+        if (lock_fails)
+            fake_shared_before_lock(go_down, NULL);
+        else
+            fake_shared_set_down(1);
+        fake_set(&a->f, "gmail", id, TG_STATUS_ACTIVE);
+        assert_int_equal(check(a, "gmail_send", id), TG_VERDICT_ALLOW);
+        assert_int_equal(tg_decision_source(a->d), TG_SOURCE_PROVIDER);
+        n = fake_shared_counted();
+        assert_int_equal(n.reads, 1);
+        assert_int_equal(n.locks, lock_fails);
+        assert_int_equal(n.writes, 0);
+        assert_int_equal(stats(a).shared_errors - errors, 1);
+    }
+    member_free(a);
+}
+
+/* Redis stops answering after the lock was taken: a write that times out
+ * is the round's last call (the lock expires by itself); one that fails at
+ * once is followed by the unlock. */
+static void test_write_timeout_leaves_the_lock(void **state)
+{
+    member *a = member_new(NULL);
+    int timeout;
+    (void)state;
+
+    for (timeout = 0; timeout <= 1; timeout++) {
+        const char *id = timeout ? "wanda" : "walt";
+        int acquired = -1;
+        fake_shared_reset();
+        fake_shared_fail_with(timeout ? TG_ETIMEOUT : TG_EPROVIDER);
+        fake_shared_before_write(go_down, NULL);
+        fake_set(&a->f, "gmail", id, TG_STATUS_ACTIVE);
+        assert_int_equal(check(a, "gmail_send", id), TG_VERDICT_ALLOW);
+        assert_int_equal(fake_shared_counted().writes, 1);
+        fake_shared_set_down(0);
+        assert_int_equal(fake_shared_tier.lock(NULL, "gmail", id, 1000, &acquired), TG_OK);
+        assert_int_equal(acquired, !timeout);
+    }
+    member_free(a);
+}
+
 typedef struct later {
     const char *conn, *id;
     tg_status status;
     int delay_ms;
 } later;
 
-static void *answer_later(void *arg)
+/* Another gate's answer for the account, as of now. */
+static void put_answer(const later *l)
 {
-    later *l = arg;
     tg__shared_record r;
-    usleep((useconds_t)l->delay_ms * 1000);
     memset(&r, 0, sizeof r);
     r.has_status = 1;
     r.status = l->status;
@@ -239,6 +350,13 @@ static void *answer_later(void *arg)
     r.expires_ms = r.asof_ms + 60000;
     r.event_ms = TG__NO_EVENT;
     fake_shared_put_answer(l->conn, l->id, &r, 60000);
+}
+
+static void *answer_later(void *arg)
+{
+    later *l = arg;
+    usleep((useconds_t)l->delay_ms * 1000);
+    put_answer(l);
     fake_shared_hold_lock(l->conn, l->id, 0);
     return NULL;
 }
@@ -258,6 +376,39 @@ static void test_waits_for_the_lock_holder(void **state)
     assert_int_equal(tg_decision_source(a->d), TG_SOURCE_SHARED);
     assert_int_equal(a->f.status_calls, 0);
     pthread_join(t, NULL);
+    member_free(a);
+}
+
+/* As another gate would: answer for the account and let go of the lock. */
+static void answer_and_unlock(void *arg)
+{
+    put_answer(arg);
+    fake_shared_before_lock(NULL, NULL);
+}
+
+/* Another gate answered between this gate's read and its lock: its write
+ * and unlock fell in between, so the lock is free again. The record is
+ * read once more under the lock instead of asking the provider a second
+ * time for the fleet. */
+static void test_answer_between_read_and_lock(void **state)
+{
+    member *a = member_new(NULL);
+    later l = { "gmail", "hugo", TG_STATUS_ACTIVE, 0 };
+    (void)state;
+
+    fake_set(&a->f, "gmail", "hugo", TG_STATUS_ACTIVE);
+    fake_shared_before_lock(answer_and_unlock, &l);
+    assert_int_equal(check(a, "gmail_send", "hugo"), TG_VERDICT_ALLOW);
+    assert_int_equal(tg_decision_source(a->d), TG_SOURCE_SHARED);
+    assert_int_equal(a->f.status_calls, 0);
+    /* The lock taken for nothing is let go. */
+    {
+        int acquired = 0;
+        fake_shared_counts before = fake_shared_counted();
+        assert_int_equal(fake_shared_tier.lock(NULL, "gmail", "hugo", 1000, &acquired), TG_OK);
+        assert_int_equal(acquired, 1);
+        assert_int_equal(fake_shared_counted().lock_refusals, before.lock_refusals);
+    }
     member_free(a);
 }
 
@@ -370,9 +521,13 @@ int main(void)
         T(test_one_provider_request_for_the_fleet),
         T(test_link_shared),
         T(test_event_fans_out),
+        T(test_link_round_publishes_no_status),
         T(test_invalidation_and_identifier_fan_out),
         T(test_tier_down),
+        T(test_one_failed_call_per_round),
+        T(test_write_timeout_leaves_the_lock),
         T(test_waits_for_the_lock_holder),
+        T(test_answer_between_read_and_lock),
         T(test_lock_holder_gone),
         T(test_degraded_ttl),
         T(test_record_expiry_respected),

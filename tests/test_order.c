@@ -2,16 +2,19 @@
  * provider's answers, invalidations and evictions): no order of deliveries
  * can turn a blocked account into ALLOW. Over the fake provider
  * (gate_env.c), with failing allocators (fail_alloc.c). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "fail_alloc.h"
+#include "gate.h"
 #include "gate_env.h"
 #include "horizon.h"
 
@@ -222,6 +225,56 @@ static void test_event_seen_only_once_applied(void **state)
     }
 }
 
+typedef struct checker {
+    gate_env *e;
+    int rc;
+    tg_verdict verdict;
+} checker;
+
+static void *check_on_a_thread(void *arg)
+{
+    checker *c = arg;
+    tg_decision *d = tg_decision_new();
+    c->rc = d ? tg_gate_check(c->e->g, "gmail_send", "hana", d) : TG_ENOMEM;
+    if (c->rc == TG_OK)
+        c->verdict = tg_decision_verdict(d);
+    tg_decision_free(d);
+    return NULL;
+}
+
+/* A check that meets a change half-applied — the blocked status's link
+ * already dropped, the new ACTIVE status not yet stored; the writer holds
+ * the cache's lock between the two — waits for the change instead of asking
+ * the provider for a link nobody needs (and answering with the old status). */
+static void test_check_meets_a_half_applied_change(void **state)
+{
+    gate_env *e = gate_env_new(NULL);
+    checker c = { e, -1, TG_VERDICT_DENY };
+    pthread_t t;
+    tg__key k;
+    (void)state;
+
+    fake_set(&e->f, "gmail", "hana", TG_STATUS_EXPIRED);
+    assert_int_equal(gate_env_check(e, "gmail_send", "hana"), TG_VERDICT_NEEDS_AUTHORIZATION);
+    assert_int_equal(e->f.link_calls, 1);
+    assert_int_equal(tg__gate_key(e->g, "gmail", "hana", &k), TG_OK);
+
+    pthread_mutex_lock(&e->g->cache.lock);
+    tg__cache_set_link_locked(&e->g->cache, &k, NULL); /* the change's first store */
+    assert_int_equal(pthread_create(&t, NULL, check_on_a_thread, &c), 0);
+    usleep(200000); /* the check runs meanwhile, as far as it can */
+    assert_int_equal(tg__cache_apply_status_locked(&e->g->cache, &k, TG_STATUS_ACTIVE,
+                                                   e->now + 60000, when_ms(0)),
+                     1);
+    pthread_mutex_unlock(&e->g->cache.lock);
+    pthread_join(t, NULL);
+
+    assert_int_equal(c.rc, TG_OK);
+    assert_int_equal(c.verdict, TG_VERDICT_ALLOW);
+    assert_int_equal(e->f.link_calls, 1);
+    gate_env_free(e);
+}
+
 /* Tombstones are kept at least TG__HORIZON_KEEP_MS of real time after they
  * were last raised, and pruned some time after. */
 static void test_horizons_kept_then_pruned(void **state)
@@ -275,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_invalidation_and_eviction_lose_nothing),
         cmocka_unit_test(test_event_older_than_provider_answer),
         cmocka_unit_test(test_event_seen_only_once_applied),
+        cmocka_unit_test(test_check_meets_a_half_applied_change),
         cmocka_unit_test(test_horizons_kept_then_pruned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+
+#include "webhook_sign.h"
 
 #define SV_READY "toolgate serve: listening on "
 #define SV_CLI_LIMIT_MS 60000
@@ -674,34 +674,7 @@ char *sv_normalised(const char *text)
     return out;
 }
 
-/* ---- webhooks ---------------------------------------------------------------------- */
-
-void sv_webhook_secret(const unsigned char *key, size_t key_len, char *out, size_t cap)
-{
-    unsigned char enc[256];
-
-    EVP_EncodeBlock(enc, key, (int)key_len);
-    snprintf(out, cap, "whsec_%s", (const char *)enc);
-}
-
-void sv_webhook_sign(const unsigned char *key, size_t key_len, const char *id, const char *ts,
-                     const char *body, size_t len, char *out, size_t cap)
-{
-    size_t head = strlen(id) + strlen(ts) + 2;
-    unsigned char *msg = malloc(head + len + 1), mac[EVP_MAX_MD_SIZE], enc[64];
-    unsigned int mac_len = 0;
-
-    if (!msg) {
-        snprintf(out, cap, "v1,");
-        return;
-    }
-    snprintf((char *)msg, head + 1, "%s.%s.", id, ts);
-    memcpy(msg + head, body, len);
-    HMAC(EVP_sha256(), key, (int)key_len, msg, head + len, mac, &mac_len);
-    free(msg);
-    EVP_EncodeBlock(enc, mac, (int)mac_len);
-    snprintf(out, cap, "v1,%s", (const char *)enc);
-}
+/* ---- webhooks and time -------------------------------------------------------------- */
 
 int sv_deliver(const sv_server *s, const unsigned char *key, size_t key_len, const char *msg_id,
                const char *ts, const char *body, sv_answer *a)
@@ -713,7 +686,7 @@ int sv_deliver(const sv_server *s, const unsigned char *key, size_t key_len, con
         snprintf(now, sizeof now, "%lld", (long long)time(NULL));
         ts = now;
     }
-    sv_webhook_sign(key, key_len, msg_id, ts, body, strlen(body), sig, sizeof sig);
+    webhook_sign(key, key_len, msg_id, ts, body, strlen(body), sig, sizeof sig);
     snprintf(h_id, sizeof h_id, "webhook-id: %s", msg_id);
     snprintf(h_ts, sizeof h_ts, "webhook-timestamp: %s", ts);
     snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", sig);

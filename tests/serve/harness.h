@@ -117,17 +117,11 @@ int sv_connect(const sv_server *s);
  * "toolgate_decisions_total{verdict=\"ALLOW\"}"); -1 when absent. */
 double sv_metric(const sv_server *s, const char *series);
 
-/* ---- webhooks -------------------------------------------------------------------- */
+/* ---- webhooks and time ------------------------------------------------------------ */
 
-/* "whsec_<base64 of @p key>" into @p out (at least 128 bytes). */
-void sv_webhook_secret(const unsigned char *key, size_t key_len, char *out, size_t cap);
-/* The webhook-signature header value "v1,<base64 HMAC-SHA256 of
- * id.timestamp.body>" (OpenSSL, independently of the library). */
-void sv_webhook_sign(const unsigned char *key, size_t key_len, const char *id, const char *ts,
-                     const char *body, size_t len, char *out, size_t cap);
-/* POST @p body to /v1/webhooks/scalekit signed with @p key, with the
- * webhook-id @p msg_id and webhook-timestamp @p ts (NULL: now). 0 or -1
- * (transport failure). */
+/* POST @p body to /v1/webhooks/scalekit signed with @p key
+ * (tests/webhook_sign.c), with the webhook-id @p msg_id and
+ * webhook-timestamp @p ts (NULL: now). 0 or -1 (transport failure). */
 int sv_deliver(const sv_server *s, const unsigned char *key, size_t key_len, const char *msg_id,
                const char *ts, const char *body, sv_answer *a);
 /* The wall clock as RFC 3339 UTC with milliseconds, @p offset_ms from now. */

@@ -21,6 +21,7 @@
 
 #include "dev_server.h"
 #include "harness.h"
+#include "webhook_sign.h"
 
 #define DEV_ID "dev_client"
 #define DEV_SECRET "serve-test-s3cr3t"
@@ -40,7 +41,7 @@ static int group_setup(void **state)
     char config[512], secret_env[160];
     (void)state;
 
-    sv_webhook_secret(KEY, sizeof KEY, secret, sizeof secret);
+    webhook_secret(KEY, sizeof KEY, secret, sizeof secret);
     snprintf(secret_env, sizeof secret_env, "TG_TEST_WEBHOOK_SECRET=%s", secret);
     if (sv_tmpdir(dir, sizeof dir) != 0 || tg_dev_start(&dev, TG_SCALEKIT_DEV_PATH, DEV_ID,
                                                         DEV_SECRET) != 0)

@@ -18,6 +18,7 @@
 #include "dev_server.h"
 #include "harness.h"
 #include "redis_server.h"
+#include "webhook_sign.h"
 
 #define DEV_ID "shared_client"
 #define DEV_SECRET "shared-dev-secret-0123456789"
@@ -36,7 +37,7 @@ static int group_setup(void **state)
     const char *const *env;
     (void)state;
 
-    sv_webhook_secret(KEY, sizeof KEY, secret, sizeof secret);
+    webhook_secret(KEY, sizeof KEY, secret, sizeof secret);
     snprintf(secret_env, sizeof secret_env, "TG_TEST_WEBHOOK_SECRET=%s", secret);
     if (sv_tmpdir(dir, sizeof dir) != 0 || tg_redis_start(&redis, NULL) != 0 ||
         tg_dev_start(&dev, TG_SCALEKIT_DEV_PATH, DEV_ID, DEV_SECRET) != 0)
