@@ -1,4 +1,5 @@
-/* Fuzz target: the input rules of docs/design.md §9 (src/input.c): tool names,
+/* Fuzz target: the input rules of docs/design.md §9 (src/input.c): tool names
+ * (letters, digits and "_-.:/"),
  * connection names, identifiers, UTF-8 sequences and the message for a
  * rejected name. The input, cut at its first NUL, is the name; the whole
  * input is also checked as a tool-name prefix. Invariants: every validator
@@ -81,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int got, want;
 
     got = tg__valid_tool(s, &len);
-    want = ref_name(s, n, TG_TOOL_MAX, "_-.:");
+    want = ref_name(s, n, TG_TOOL_MAX, "_-.:/");
     FZ_CHECK(got == want && (!got || len == n), "tool \"%s\": library %d, reference %d", s, got,
              want);
     if (!got)
@@ -102,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_message("identifier", s);
 
     got = tg__valid_tool_chars(all, size);
-    want = size == 0 || ref_name(all, size, (size_t)-1, "_-.:");
+    want = size == 0 || ref_name(all, size, (size_t)-1, "_-.:/");
     FZ_CHECK(got == want, "tool prefix of %zu bytes: library %d, reference %d", size, got, want);
 
     check_utf8_seq(s, n);
