@@ -156,6 +156,9 @@ const char *cli_config_path(const cli_args *args, int *defaulted);
  *         CLI_EXIT_FAILURE for the rest.
  */
 int cli_open_gate(const cli_args *args, tg_gate **out);
+/* cli_open_gate() and a decision for the command's answer: 0 with both set,
+ * or the exit code (nothing left open). */
+int cli_open_gate_and_decision(const cli_args *args, tg_gate **gate, tg_decision **d);
 
 /* ---- render.c: the lines status, link and wait print (also served) ---- */
 

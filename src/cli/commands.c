@@ -4,23 +4,6 @@
 
 #include "cli.h"
 
-/* Open the gate and a decision for a command; on failure the exit code. */
-static int cli_begin(const cli_args *args, tg_gate **gate, tg_decision **d)
-{
-    int rc = cli_open_gate(args, gate);
-
-    if (rc != 0)
-        return rc;
-    *d = tg_decision_new();
-    if (!*d) {
-        tg_gate_free(*gate);
-        *gate = NULL;
-        cli_error("out of memory");
-        return CLI_EXIT_FAILURE;
-    }
-    return 0;
-}
-
 int cli_run_check(const cli_command *cmd, const cli_args *args)
 {
     const char *server = cli_server_url(args);
@@ -30,7 +13,7 @@ int cli_run_check(const cli_command *cmd, const cli_args *args)
 
     if (server)
         return cli_remote_check(cmd, args, server);
-    rc = cli_begin(args, &gate, &d);
+    rc = cli_open_gate_and_decision(args, &gate, &d);
     if (rc != 0)
         return rc;
     rc = tg_gate_check(gate, args->tool, args->identifier, d);
@@ -59,7 +42,7 @@ int cli_run_status(const cli_command *cmd, const cli_args *args)
 
     if (server)
         return cli_remote_status(cmd, args, server);
-    rc = cli_begin(args, &gate, &d);
+    rc = cli_open_gate_and_decision(args, &gate, &d);
     if (rc != 0)
         return rc;
     rc = tg_gate_check_connection(gate, args->connection, args->identifier, d);

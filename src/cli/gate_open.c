@@ -48,3 +48,19 @@ int cli_open_gate(const cli_args *args, tg_gate **out)
         return CLI_EXIT_FAILURE;
     }
 }
+
+int cli_open_gate_and_decision(const cli_args *args, tg_gate **gate, tg_decision **d)
+{
+    int rc = cli_open_gate(args, gate);
+
+    if (rc != 0)
+        return rc;
+    *d = tg_decision_new();
+    if (!*d) {
+        tg_gate_free(*gate);
+        *gate = NULL;
+        cli_error("out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    return 0;
+}

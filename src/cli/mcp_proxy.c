@@ -27,15 +27,9 @@ int cli_run_mcp_proxy(const cli_command *cmd, const cli_args *args)
             return CLI_EXIT_USAGE;
         }
     }
-    rc = cli_open_gate(args, &gate);
+    rc = cli_open_gate_and_decision(args, &gate, &d);
     if (rc != 0)
         return rc;
-    d = tg_decision_new();
-    if (!d) {
-        tg_gate_free(gate);
-        cli_error("out of memory");
-        return CLI_EXIT_FAILURE;
-    }
     /* The identifier is checked once, here, by a check that cannot reach
      * the provider: "-" is a valid tool name that no rule maps. */
     rc = tg_gate_try_check(gate, "-", identifier, d);

@@ -44,15 +44,9 @@ int cli_run_wait(const cli_command *cmd, const cli_args *args)
 
     if (server)
         return cli_remote_wait(cmd, args, server);
-    rc = cli_open_gate(args, &gate);
+    rc = cli_open_gate_and_decision(args, &gate, &d);
     if (rc != 0)
         return rc;
-    d = tg_decision_new();
-    if (!d) {
-        tg_gate_free(gate);
-        cli_error("out of memory");
-        return CLI_EXIT_FAILURE;
-    }
 
     cli_interrupts_catch(&saved);
     opts.timeout_ms = args->timeout_ms;
