@@ -88,6 +88,28 @@ int tg__rd_send(redisContext *c, int argc, const char **argv, const size_t *lens
     return rc;
 }
 
+/* One recv() of up to @p cap bytes into @p buf: *got bytes (0 when
+ * interrupted or not ready yet: poll again), or an error when Redis closed
+ * the connection or the read failed. */
+static int tg__rd_read_some(int fd, char *buf, size_t cap, size_t *got, char *why, size_t whycap)
+{
+    ssize_t n = recv(fd, buf, cap, 0);
+
+    *got = 0;
+    if (n == 0) {
+        TG__RD_WHY("Redis closed the connection");
+        return TG_EPROVIDER;
+    }
+    if (n < 0) {
+        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+            return TG_OK;
+        TG__RD_WHY("reading a reply failed: %s", strerror(errno));
+        return TG_EPROVIDER;
+    }
+    *got = (size_t)n;
+    return TG_OK;
+}
+
 int tg__rd_recv(redisContext *c, size_t cap, const tg__rd_wait *w, redisReply **out, char *why,
                 size_t whycap)
 {
@@ -96,7 +118,7 @@ int tg__rd_recv(redisContext *c, size_t cap, const tg__rd_wait *w, redisReply **
     *out = NULL;
     for (;;) {
         void *reply = NULL;
-        ssize_t n;
+        size_t n;
         int rc;
 
         if (redisReaderGetReply(c->reader, &reply) != REDIS_OK) {
@@ -116,18 +138,12 @@ int tg__rd_recv(redisContext *c, size_t cap, const tg__rd_wait *w, redisReply **
             TG__RD_WHY("waiting for a reply %s", tg__rd_wait_error(rc));
             return rc;
         }
-        n = recv(c->fd, buf, sizeof buf, 0);
-        if (n == 0) {
-            TG__RD_WHY("Redis closed the connection");
-            return TG_EPROVIDER;
-        }
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-                continue;
-            TG__RD_WHY("reading a reply failed: %s", strerror(errno));
-            return TG_EPROVIDER;
-        }
-        if (redisReaderFeed(c->reader, buf, (size_t)n) != REDIS_OK) {
+        rc = tg__rd_read_some(c->fd, buf, sizeof buf, &n, why, whycap);
+        if (rc != TG_OK)
+            return rc;
+        if (n == 0)
+            continue;
+        if (redisReaderFeed(c->reader, buf, n) != REDIS_OK) {
             TG__RD_WHY("out of memory");
             return TG_ENOMEM;
         }
@@ -263,24 +279,17 @@ int tg__rd_skip_bulk(redisContext *c, const tg__rd_wait *w, size_t *dropped, cha
     }
     need = (size_t)m + 2 - have;
     while (need > 0) {
-        ssize_t n;
+        size_t n;
         int rc = tg__rd_poll(c->fd, POLLIN, w);
         if (rc != TG_OK) {
             TG__RD_WHY("skipping a large reply %s", tg__rd_wait_error(rc));
             return rc;
         }
-        n = recv(c->fd, buf, need < sizeof buf ? need : sizeof buf, 0);
-        if (n == 0) {
-            TG__RD_WHY("Redis closed the connection");
-            return TG_EPROVIDER;
-        }
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-                continue;
-            TG__RD_WHY("reading a reply failed: %s", strerror(errno));
-            return TG_EPROVIDER;
-        }
-        need -= (size_t)n;
+        rc = tg__rd_read_some(c->fd, buf, need < sizeof buf ? need : sizeof buf, &n, why,
+                              whycap);
+        if (rc != TG_OK)
+            return rc;
+        need -= n;
     }
     redisReaderFree(c->reader);
     c->reader = redisReaderCreate();
